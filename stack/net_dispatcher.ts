@@ -1,0 +1,2 @@
+// placeholder: replaced by the pg_net dispatcher
+setInterval(() => {}, 1 << 30);
