@@ -70,6 +70,18 @@ export async function writeEnvFile(config: StackConfig, values: StackEndpoints):
   await Deno.writeTextFile(config.envFile, lines.join("\n") + "\n", { mode: 0o600 });
 }
 
+/** The running instance's URLs and keys; a clear error when it was never started. */
+export function readEnvFile(config: StackConfig): Record<string, string> {
+  try {
+    return parseEnvFile(Deno.readTextFileSync(config.envFile));
+  } catch {
+    throw new Error(
+      `stack instance "${config.instance}" is not running (no ${config.envFile}); ` +
+        `start it with: STACK_INSTANCE=${config.instance} npm run stack -- start`,
+    );
+  }
+}
+
 export function parseEnvFile(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of text.split("\n")) {

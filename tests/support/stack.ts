@@ -5,7 +5,7 @@
 import postgres from "postgres";
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import { loadConfig, repoRoot, type StackConfig } from "../../stack/config.ts";
-import { parseEnvFile } from "../../stack/instance.ts";
+import { readEnvFile } from "../../stack/instance.ts";
 import { mintUserToken } from "../../stack/jwt.ts";
 
 export interface TestStack {
@@ -22,15 +22,7 @@ let cached: TestStack | undefined;
 export function testStack(): TestStack {
   if (cached) return cached;
   const config = loadConfig(repoRoot(), { STACK_INSTANCE: "test", ...Deno.env.toObject() });
-  let env: Record<string, string>;
-  try {
-    env = parseEnvFile(Deno.readTextFileSync(config.envFile));
-  } catch {
-    throw new Error(
-      `stack instance "${config.instance}" is not running (no ${config.envFile}); ` +
-        `run the tests with 'npm test', or start it with STACK_INSTANCE=${config.instance} npm run stack -- start`,
-    );
-  }
+  const env = readEnvFile(config);
   cached = {
     config,
     url: env.SUPABASE_URL,

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The main job (`npm run demo`): installs what is missing, starts the local stack and shows
+# that every part of it answers. Safe to run again: a running stack is left as it is.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+DENO=node_modules/.bin/deno
+"$DENO" run -A --config deno.json stack/cli.ts start
+"$DENO" run -A --config deno.json scripts/smoke.ts
