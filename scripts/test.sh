@@ -14,6 +14,7 @@ export STACK_EXTRA_FUNCTIONS=tests/fixtures/functions
 export STACK_WALL_CLOCK_MS__SLEEPER=1500
 
 DENO=node_modules/.bin/deno
+export NO_COLOR=1 # plain runner summaries, which the totals below are read from
 STACK=(node_modules/.bin/deno run -A --config deno.json stack/cli.ts)
 LOG_DIR=$(mktemp -d)
 failed=()
