@@ -28,8 +28,11 @@ const checks: Array<[string, Check]> = [
     return `${data.length} bucket(s)`;
   }],
   ["pg_cron", async () => {
-    const [row] = await sql`select count(*)::int as jobs from cron.job`;
-    return `${row.jobs} job(s) scheduled`;
+    const [row] = await sql`
+      select (select count(*)::int from pg_stat_activity where backend_type = 'pg_cron launcher') as launchers,
+             (select count(*)::int from cron.job) as jobs`;
+    if (row.launchers !== 1) throw new Error("the pg_cron scheduler is not running");
+    return `scheduler running, ${row.jobs} job(s) scheduled`;
   }],
   ["pg_net path (SQL -> dispatcher -> gateway -> SQL)", async () => {
     const [{ id }] = await sql`select net.http_get(${`${env.SUPABASE_URL}/_stack/health`}) as id`;

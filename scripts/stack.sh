@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The local stack: start | stop | status | reset | env | token <user-id>.
+# The local stack: start | stop | restart | status | reset | env | token <user-id>.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh >&2

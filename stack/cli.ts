@@ -1,4 +1,4 @@
-// The local stack's command line: start | stop | status | reset | env | token.
+// The local stack's command line: start | stop | restart | status | reset | env | token.
 // Usage: deno run -A stack/cli.ts <command>   (or: npm run stack -- <command>)
 
 import { loadConfig, repoRoot, type StackConfig } from "./config.ts";
@@ -168,7 +168,7 @@ async function token(userId: string | undefined, email: string | undefined) {
   console.log(await mintUserToken(readSecrets(config).jwtSecret, { id: userId, email }));
 }
 
-const USAGE = `usage: stack <start|stop|status|reset|env|token <user-id> [email]>
+const USAGE = `usage: stack <start|stop|restart|status|reset|env|token <user-id> [email]>
 
 Environment: STACK_INSTANCE (default dev), STACK_PORT_BASE (default 54321),
 STACK_GATEWAY_PORT, STACK_DB_PORT, STACK_POSTGREST_PORT, STACK_POSTGREST_ADMIN_PORT,
@@ -184,6 +184,10 @@ try {
       break;
     case "stop":
       await stop();
+      break;
+    case "restart": // picks up changed stack code, which a plain start leaves running
+      await stop();
+      await start();
       break;
     case "status":
       if (!(await status())) Deno.exit(1);
