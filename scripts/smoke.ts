@@ -29,7 +29,7 @@ const checks: Array<[string, Check]> = [
   }],
   ["pg_cron", async () => {
     const [row] = await sql`
-      select (select count(*)::int from pg_stat_activity where backend_type = 'pg_cron launcher') as launchers,
+      select (select count(*)::int from pg_stat_activity where application_name = 'pg_cron scheduler') as launchers,
              (select count(*)::int from cron.job) as jobs`;
     if (row.launchers !== 1) throw new Error("the pg_cron scheduler is not running");
     return `scheduler running, ${row.jobs} job(s) scheduled`;
