@@ -19,9 +19,12 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm ci when node_modules is missing or older than the lockfile.
+# Install from the lockfile when node_modules is missing or older than it. Not `npm ci`: the
+# registry here serves only the linux-x64 builds of deno's and supabase's per-platform
+# optional packages, so the lockfile cannot list the others and `npm ci` refuses it as out
+# of sync. `npm install --no-save` installs exactly what the lockfile pins and changes nothing.
 stamp=node_modules/.package-lock.json
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
-  echo "setup: npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  echo "setup: npm install (from package-lock.json)"
+  npm install --no-save --no-audit --no-fund --loglevel=error
 fi
