@@ -157,6 +157,25 @@ begin
 end
 $$;
 
+-- The queue row every request becomes, once its inputs have passed net._check_request.
+create or replace function net._enqueue(
+  method text, url text, params jsonb, headers jsonb, body jsonb, timeout_milliseconds int
+) returns bigint
+language sql
+volatile
+set search_path = ''
+as $$
+  insert into net.http_request_queue (method, url, headers, body, timeout_milliseconds)
+  values (
+    method,
+    net._url_with_params(url, params),
+    coalesce(headers, '{}'::jsonb),
+    convert_to(body::text, 'UTF8'),
+    timeout_milliseconds
+  )
+  returning id
+$$;
+
 create or replace function net.http_get(
   -- url for the request
   url text,
@@ -173,14 +192,9 @@ volatile
 security definer
 set search_path = ''
 as $$
-declare
-  request_id bigint;
 begin
   perform net._check_request(url, params, headers, timeout_milliseconds);
-  insert into net.http_request_queue (method, url, headers, timeout_milliseconds)
-  values ('GET', net._url_with_params(url, params), coalesce(headers, '{}'::jsonb), timeout_milliseconds)
-  returning id into request_id;
-  return request_id;
+  return net._enqueue('GET', url, params, headers, null, timeout_milliseconds);
 end
 $$;
 
@@ -203,7 +217,6 @@ security definer
 set search_path = ''
 as $$
 declare
-  request_id bigint;
   content_type text;
 begin
   perform net._check_request(url, params, headers, timeout_milliseconds);
@@ -224,10 +237,7 @@ begin
     raise exception 'Content-Type header must be "application/json"';
   end if;
 
-  insert into net.http_request_queue (method, url, headers, body, timeout_milliseconds)
-  values ('POST', net._url_with_params(url, params), headers, convert_to(body::text, 'UTF8'), timeout_milliseconds)
-  returning id into request_id;
-  return request_id;
+  return net._enqueue('POST', url, params, headers, body, timeout_milliseconds);
 end
 $$;
 
@@ -250,14 +260,9 @@ volatile
 security definer
 set search_path = ''
 as $$
-declare
-  request_id bigint;
 begin
   perform net._check_request(url, params, headers, timeout_milliseconds);
-  insert into net.http_request_queue (method, url, headers, body, timeout_milliseconds)
-  values ('DELETE', net._url_with_params(url, params), coalesce(headers, '{}'::jsonb), convert_to(body::text, 'UTF8'), timeout_milliseconds)
-  returning id into request_id;
-  return request_id;
+  return net._enqueue('DELETE', url, params, headers, body, timeout_milliseconds);
 end
 $$;
 
