@@ -65,6 +65,7 @@ set -a
 # shellcheck disable=SC1090
 . ".stack/$STACK_INSTANCE/env"
 set +a
+psql -X -q -v ON_ERROR_STOP=1 "$SUPABASE_DB_URL" -f sql/tests/helpers.sql >/dev/null || exit 1
 suite pgtap pg_prove --ext .sql -r --failures -d "$SUPABASE_DB_URL" tests/db/
 suite integration "$DENO" test -A --config deno.json tests/stack/
 

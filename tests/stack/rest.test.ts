@@ -48,28 +48,27 @@ Deno.test("an RPC granted to service_role only: service key yes, anon and users 
   }
 });
 
-Deno.test("default privileges: what a migration forgets to revoke is open to anon, as on hosted Supabase", opts, async () => {
+Deno.test("what a migration creates without grants is closed to anon and users, open to service_role", opts, async () => {
   const sql = sqlAsPostgres();
-  const name = `stack_forgot_${crypto.randomUUID().replaceAll("-", "").slice(0, 8)}`;
+  const name = `stack_nogrants_${crypto.randomUUID().replaceAll("-", "").slice(0, 8)}`;
   try {
     await sql.unsafe(`
-      create function public.${name}() returns text language sql as $$ select 'open'::text $$;
+      create function public.${name}() returns text language sql as $$ select 'service only'::text $$;
       create table public.${name}_t (id int primary key, secret text);
-      insert into public.${name}_t values (1, 'visible');`);
+      insert into public.${name}_t values (1, 'hidden');`);
     await waitForRpc(name);
+    const user = await createUser(sql);
 
-    const rpc = await client(stack.anonKey).rpc(name);
-    assertEquals(rpc.error, null);
-    assertEquals(rpc.data, "open");
+    for (const [who, c] of [["anon", client(stack.anonKey)], ["a user", client(stack.anonKey, user.token)]] as const) {
+      const rpc = await c.rpc(name);
+      assertEquals(rpc.error?.code, "42501", `${who} calling the function`);
+      const table = await c.from(`${name}_t`).select("secret");
+      assertEquals(table.error?.code, "42501", `${who} reading the table`);
+    }
 
-    const table = await client(stack.anonKey).from(`${name}_t`).select("secret");
-    assertEquals(table.error, null);
-    assertEquals(table.data, [{ secret: "visible" }]);
-
-    // Deny by default once RLS is on: the same table, no policy, nothing visible.
-    await sql.unsafe(`alter table public.${name}_t enable row level security`);
-    const hidden = await client(stack.anonKey).from(`${name}_t`).select("secret");
-    assertEquals(hidden.data, []);
+    const service = client(stack.serviceRoleKey);
+    assertEquals((await service.rpc(name)).data, "service only");
+    assertEquals((await service.from(`${name}_t`).select("secret")).data, [{ secret: "hidden" }]);
   } finally {
     await sql.unsafe(`drop function if exists public.${name}(); drop table if exists public.${name}_t;`);
     await sql.end();
@@ -96,7 +95,8 @@ Deno.test("auth.uid() and auth.role() see the caller's JWT through PostgREST", o
   try {
     await sql.unsafe(`
       create function public.${name}() returns jsonb language sql stable
-      as $$ select jsonb_build_object('uid', auth.uid(), 'role', auth.role(), 'db_role', current_user) $$;`);
+      as $$ select jsonb_build_object('uid', auth.uid(), 'role', auth.role(), 'db_role', current_user) $$;
+      grant execute on function public.${name}() to anon, authenticated;`);
     await waitForRpc(name);
     const user = await createUser(sql);
     const asUser = await client(stack.anonKey, user.token).rpc(name);
