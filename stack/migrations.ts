@@ -6,7 +6,8 @@ import type { StackConfig } from "./config.ts";
 export async function applyMigrations(config: StackConfig, dbUrl: string): Promise<void> {
   const cli = `${config.root}/node_modules/.bin/supabase`;
   const out = await new Deno.Command(cli, {
-    args: ["migration", "up", `--remote=${dbUrl}`, "--include-all", "--workdir", config.root],
+    // --yes: the CLI asks before changing a remote database and cannot ask without a terminal.
+    args: ["migration", "up", `--remote=${dbUrl}`, "--include-all", "--yes", "--workdir", config.root],
     cwd: config.root,
     env: { SUPABASE_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" },
     stdout: "piped",
