@@ -9,7 +9,7 @@ export async function applyMigrations(config: StackConfig, dbUrl: string): Promi
     // --yes: the CLI asks before changing a remote database and cannot ask without a terminal.
     args: ["migration", "up", `--remote=${dbUrl}`, "--include-all", "--yes", "--workdir", config.root],
     cwd: config.root,
-    env: { SUPABASE_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" },
+    env: { SUPABASE_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1", SUPABASE_YES: "1" },
     stdout: "piped",
     stderr: "piped",
   }).output();
