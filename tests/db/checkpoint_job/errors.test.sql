@@ -1,0 +1,24 @@
+-- Bad arguments: 22023, exact messages, nothing written.
+begin;
+select plan(7);
+
+insert into public.job_queue (id, job_type, job_lane, job_name, job_payload, status, worker_id, heartbeat_at)
+values ('00000000-0000-4000-8000-000000000206', 'report_generation', 'standard', 'a', '{"k": 1}', 'processing', 'w1', now() - interval '60 seconds');
+create temp table before_rows as select * from public.job_queue;
+
+select throws_ok($$select public.checkpoint_job('00000000-0000-4000-8000-000000000206', 'w1', null)$$, '22023',
+  'checkpoint_job: p_progress must be a JSON object', 'null progress');
+select throws_ok($$select public.checkpoint_job('00000000-0000-4000-8000-000000000206', 'w1', '[1, 2]')$$, '22023',
+  'checkpoint_job: p_progress must be a JSON object', 'an array');
+select throws_ok($$select public.checkpoint_job('00000000-0000-4000-8000-000000000206', 'w1', '"page 2"')$$, '22023',
+  'checkpoint_job: p_progress must be a JSON object', 'a string');
+select throws_ok($$select public.checkpoint_job(null, 'w1', '{"page": 2}')$$, '22023',
+  'checkpoint_job: p_job_id must not be null', 'null job id');
+select throws_ok($$select public.checkpoint_job('00000000-0000-4000-8000-000000000206', ' ', '{"page": 2}')$$, '22023',
+  'checkpoint_job: p_worker_id must not be empty', 'blank worker id');
+select throws_ok($$select public.checkpoint_job('00000000-0000-4000-8000-000000000206', null, '{"page": 2}')$$, '22023',
+  'checkpoint_job: p_worker_id must not be empty', 'null worker id');
+select set_eq('select * from public.job_queue', 'select * from before_rows', 'nothing was written');
+
+select * from finish();
+rollback;

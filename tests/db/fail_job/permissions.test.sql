@@ -1,0 +1,28 @@
+-- Permission matrix: only service_role may fail a job.
+begin;
+select plan(6);
+
+select tests.create_user_with_profile('fail_perm_own') as own_profile \gset
+select tests.create_user_with_profile('fail_perm_other') as other_profile \gset
+insert into public.job_queue (id, job_type, job_lane, job_name, job_payload, status, worker_id, heartbeat_at, patient_id) values
+  ('00000000-0000-4000-8000-000000000509', 'report_generation', 'standard', 'own', '{"k": 1}', 'processing', 'w1', now() - interval '60 seconds', :'own_profile'),
+  ('00000000-0000-4000-8000-00000000050a', 'report_generation', 'standard', 'other', '{"k": 1}', 'processing', 'w1', now() - interval '60 seconds', :'other_profile');
+
+select tests.authenticate_as_anon();
+select throws_ok($$select public.fail_job('00000000-0000-4000-8000-000000000509', 'w1', '{"m": 1}')$$, '42501',
+  'permission denied for function fail_job', 'anon is refused');
+select tests.clear_authentication();
+select tests.authenticate_as('fail_perm_own');
+select throws_ok($$select public.fail_job('00000000-0000-4000-8000-000000000509', 'w1', '{"m": 1}')$$, '42501',
+  'permission denied for function fail_job', 'a user, on their own profile''s job, is refused');
+select throws_ok($$select public.fail_job('00000000-0000-4000-8000-00000000050a', 'w1', '{"m": 1}')$$, '42501',
+  'permission denied for function fail_job', 'a user, on another''s job, is refused');
+select tests.clear_authentication();
+select tests.authenticate_as_service_role();
+select is(public.fail_job('00000000-0000-4000-8000-000000000509', 'w1', '{"m": 1}'), 'retrying', 'service_role may fail a job');
+select tests.clear_authentication();
+select is((select count(*)::integer from public.job_queue where retry_count = 1), 1, 'only the service_role call wrote');
+select ok(not has_function_privilege('public', 'public.fail_job(uuid, text, jsonb, boolean)', 'execute'), 'PUBLIC has no EXECUTE');
+
+select * from finish();
+rollback;
