@@ -189,13 +189,6 @@ begin
   if to_regtype('public.enqueue_job_v3_result') is null then
     create type public.enqueue_job_v3_result as (job_id uuid, scheduled_at timestamptz);
   end if;
-  -- An earlier draft of this file returned SETOF record (OUT/INOUT parameters);
-  -- a return type cannot be replaced in place, so drop that draft if it is there.
-  if exists (select 1 from pg_catalog.pg_proc p
-              where p.oid = to_regprocedure('public.enqueue_job_v3(text, text, jsonb, text, integer, timestamptz, text, uuid, uuid, integer)')
-                and p.prorettype <> 'public.enqueue_job_v3_result'::regtype) then
-    drop function public.enqueue_job_v3(text, text, jsonb, text, integer, timestamptz, text, uuid, uuid, integer);
-  end if;
 end
 $$;
 comment on type public.enqueue_job_v3_result is 'What enqueue_job_v3 returns: the new job''s id and when it is due.';
