@@ -12,6 +12,7 @@ import {
   psql,
   startPostgres,
   stopPostgres,
+  storeVaultSecrets,
   waitForPostgres,
 } from "./postgres.ts";
 import {
@@ -24,10 +25,7 @@ import {
   waitUntil,
 } from "./processes.ts";
 import { applyMigrations } from "./migrations.ts";
-import { serviceSpecs } from "./services.ts";
-
-const DENO_SERVICES = ["net-dispatcher", "gateway"] as const;
-const ALL_SERVICES = ["postgrest", ...DENO_SERVICES] as const;
+import { SERVICE_NAMES, serviceSpecs } from "./services.ts";
 
 function say(message: string) {
   console.log(`[stack:${config.instance}] ${message}`);
@@ -40,6 +38,8 @@ async function checkPorts(config: StackConfig) {
     ["postgrest", serviceRunning(config.runDir, "postgrest") !== null],
     ["postgrestAdmin", serviceRunning(config.runDir, "postgrest") !== null],
     ["gateway", serviceRunning(config.runDir, "gateway") !== null],
+    ["openaiStandin", serviceRunning(config.runDir, "openai-standin") !== null],
+    ["visionStandin", serviceRunning(config.runDir, "vision-standin") !== null],
   ];
   for (const [name, ours] of owners) {
     const port = config.ports[name];
@@ -71,10 +71,14 @@ async function start() {
   await applyBootstrap(config, secrets);
   const values = await endpoints(config, secrets);
   await applyMigrations(config, values.SUPABASE_DB_URL);
+  await storeVaultSecrets(config, {
+    project_url: values.SUPABASE_URL,
+    service_role_key: values.SUPABASE_SERVICE_ROLE_KEY,
+  });
   await writeEnvFile(config, values);
 
   const specs = serviceSpecs(config, secrets, values);
-  for (const name of ALL_SERVICES) {
+  for (const name of SERVICE_NAMES) {
     if (serviceRunning(config.runDir, name) === null) {
       say(`starting ${name}`);
       spawnDetached(specs[name], config.runDir, config.logDir);
@@ -84,10 +88,20 @@ async function start() {
   await status();
 }
 
+/** The HTTP services and the URL that answers when each is ready. */
+function httpProbes(): Array<[string, string]> {
+  const at = (port: number, path: string) => `http://127.0.0.1:${port}${path}`;
+  return [
+    ["postgrest", at(config.ports.postgrestAdmin, "/ready")],
+    ["openai-standin", at(config.ports.openaiStandin, "/_control/counters")],
+    ["vision-standin", at(config.ports.visionStandin, "/_control/counters")],
+    ["gateway", at(config.ports.gateway, "/_stack/health")],
+  ];
+}
+
 async function waitHealthy() {
   const hint = (name: string) => `see ${logFile(config.logDir, name)}`;
-  await waitUntil("PostgREST", () => httpOk(`http://127.0.0.1:${config.ports.postgrestAdmin}/ready`), 30_000, hint("postgrest"));
-  await waitUntil("gateway", () => httpOk(`http://127.0.0.1:${config.ports.gateway}/_stack/health`), 30_000, hint("gateway"));
+  for (const [name, url] of httpProbes()) await waitUntil(name, () => httpOk(url), 30_000, hint(name));
   await waitUntil("net-dispatcher", () => Promise.resolve(serviceRunning(config.runDir, "net-dispatcher") !== null), 5_000, hint("net-dispatcher"));
 }
 
@@ -118,8 +132,7 @@ async function health(): Promise<Health[]> {
     const ok = pid !== null && await httpOk(url).catch(() => false);
     rows.push({ name, healthy: ok, detail: pid === null ? "stopped" : `pid ${pid}, ${url}` });
   };
-  await probe("postgrest", `http://127.0.0.1:${config.ports.postgrestAdmin}/ready`);
-  await probe("gateway", `http://127.0.0.1:${config.ports.gateway}/_stack/health`);
+  for (const [name, url] of httpProbes()) await probe(name, url);
   const dispatcher = serviceRunning(config.runDir, "net-dispatcher");
   rows.push({
     name: "net-dispatcher",
@@ -144,7 +157,7 @@ async function status(): Promise<boolean> {
 }
 
 async function stop() {
-  for (const name of [...ALL_SERVICES].reverse()) {
+  for (const name of [...SERVICE_NAMES].reverse()) {
     if (await stopService(config.runDir, name)) say(`stopped ${name}`);
   }
   if (await stopPostgres(config)) say("stopped PostgreSQL");

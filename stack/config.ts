@@ -10,6 +10,10 @@ export interface StackPorts {
   postgrest: number;
   /** PostgREST's admin port (/live, /ready). */
   postgrestAdmin: number;
+  /** Local stand-in for the OpenAI-compatible AI endpoint. */
+  openaiStandin: number;
+  /** Local stand-in for Google Cloud Vision. */
+  visionStandin: number;
 }
 
 export interface StackConfig {
@@ -77,6 +81,8 @@ export function loadConfig(
     db: portFrom(env, "STACK_DB_PORT", base + 1),
     postgrest: portFrom(env, "STACK_POSTGREST_PORT", base + 4),
     postgrestAdmin: portFrom(env, "STACK_POSTGREST_ADMIN_PORT", base + 5),
+    openaiStandin: portFrom(env, "STACK_OPENAI_STANDIN_PORT", base + 6),
+    visionStandin: portFrom(env, "STACK_VISION_STANDIN_PORT", base + 7),
   };
   const seen = new Map<number, string>();
   for (const [name, port] of Object.entries(ports)) {

@@ -21,7 +21,7 @@ const handler = createGatewayHandler({
   functions,
   invokeFunction: (spec, req, url) => runtime.invoke(spec, req, url),
   storage: createStorageHandler({ sql: storageSql, storageDir: config.storageDir, jwtSecret: secrets.jwtSecret }),
-  health: () => ({ functions: [...functions.keys()], workers: runtime.workerCount }),
+  health: () => ({ functions: [...functions.keys()], workers: runtime.workerCount, invocations: runtime.invocations }),
 });
 
 const server = Deno.serve({

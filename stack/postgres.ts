@@ -165,6 +165,26 @@ export async function waitForPostgres(config: StackConfig, timeoutMs = 30_000): 
   throw new Error(`PostgreSQL did not accept connections: ${last}`);
 }
 
+const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
+/**
+ * Puts values in Vault (the local stand-in, sql/local/05_vault.sql), as an operator does on a
+ * hosted project: the cron dispatcher reads the functions' URL and credential from there.
+ */
+export async function storeVaultSecrets(config: StackConfig, values: Record<string, string>): Promise<void> {
+  const statements = Object.entries(values).map(([name, value]) => `
+    do $$
+    begin
+      if exists (select 1 from vault.secrets where name = ${quote(name)}) then
+        perform vault.update_secret((select id from vault.secrets where name = ${quote(name)}), ${quote(value)});
+      else
+        perform vault.create_secret(${quote(value)}, ${quote(name)}, 'written by the local stack at start-up');
+      end if;
+    end
+    $$;`);
+  await psql(config, statements.join("\n"));
+}
+
 /** Applies sql/local/*.sql in name order. Every file is idempotent. */
 export async function applyBootstrap(config: StackConfig, secrets: Secrets): Promise<void> {
   const dir = `${config.root}/sql/local`;
@@ -178,7 +198,6 @@ export async function applyBootstrap(config: StackConfig, secrets: Secrets): Pro
     }
   }
   // Passwords are generated per instance and never leave .stack/.
-  const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
   await psql(
     config,
     `alter role postgres password ${quote(secrets.postgresPassword)};\n` +

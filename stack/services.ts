@@ -4,11 +4,33 @@ import type { StackConfig } from "./config.ts";
 import type { Secrets, StackEndpoints } from "./instance.ts";
 import type { ServiceSpec } from "./processes.ts";
 
+export const SERVICE_NAMES = ["postgrest", "openai-standin", "vision-standin", "net-dispatcher", "gateway"] as const;
+export type ServiceName = typeof SERVICE_NAMES[number];
+
+/** A key the stand-ins accept; they listen on loopback only, so it guards nothing real. */
+const STANDIN_API_KEY = "local-standin";
+
+/**
+ * What the Edge Functions are told about their providers: the local stand-ins, unless the
+ * environment that started the stack names real ones (then those are passed through).
+ */
+export function functionProviderEnv(config: StackConfig, env: Record<string, string | undefined>) {
+  const defaults: Record<string, string> = {
+    OCR_PROVIDER: "google_vision",
+    GOOGLE_VISION_BASE_URL: `http://127.0.0.1:${config.ports.visionStandin}`,
+    GOOGLE_VISION_API_KEY: STANDIN_API_KEY,
+    AI_BASE_URL: `http://127.0.0.1:${config.ports.openaiStandin}/v1`,
+    AI_API_KEY: STANDIN_API_KEY,
+    AI_MODEL: "gpt-4o-mini",
+  };
+  return Object.fromEntries(Object.entries(defaults).map(([key, value]) => [key, env[key] ?? value]));
+}
+
 export function serviceSpecs(
   config: StackConfig,
   secrets: Secrets,
   values: StackEndpoints,
-): Record<"postgrest" | "gateway" | "net-dispatcher", ServiceSpec> {
+): Record<ServiceName, ServiceSpec> {
   const deno = `${config.root}/node_modules/.bin/deno`;
   // The Deno services inherit this CLI's environment (STACK_* included) and rebuild the
   // same config from it; the instance is pinned so a relative STACK_DIR cannot drift.
@@ -37,8 +59,17 @@ export function serviceSpecs(
       },
       cwd: config.root,
     },
-    // Edge Functions read SUPABASE_URL and the keys from their environment, as when hosted.
-    gateway: denoService("gateway", "gateway.ts", values),
+    // Edge Functions read SUPABASE_URL, the keys and their providers from their environment,
+    // as when hosted (there: `supabase secrets set`).
+    gateway: denoService("gateway", "gateway.ts", { ...values, ...functionProviderEnv(config, Deno.env.toObject()) }),
     "net-dispatcher": denoService("net-dispatcher", "net_dispatcher.ts"),
+    "openai-standin": denoService("openai-standin", "providers/openai_standin.ts", {
+      OPENAI_STANDIN_PORT: String(config.ports.openaiStandin),
+      OPENAI_STANDIN_API_KEY: STANDIN_API_KEY,
+    }),
+    "vision-standin": denoService("vision-standin", "providers/vision_standin.ts", {
+      VISION_STANDIN_PORT: String(config.ports.visionStandin),
+      VISION_STANDIN_API_KEY: STANDIN_API_KEY,
+    }),
   };
 }

@@ -96,3 +96,39 @@ end
 $$;
 
 grant execute on all functions in schema tests to anon, authenticated, service_role;
+
+-- PIPELINE (20261122000950_pipeline): a shell file and its shell_file_processing job, held by
+-- p_worker_id (processing, heartbeat now), as claim_next_job_v3 leaves it. p_job_result is
+-- the checkpointed progress to start from (null = a fresh job); with a page_count in it the
+-- shell file is 'processing' with that page count, else 'queued'. Rows are inserted directly,
+-- so no RPC under test runs to build the fixture. Returns the job's and the file's ids.
+create or replace function tests.create_processing_job(
+  p_profile_id uuid,
+  p_worker_id text default 'w1',
+  p_job_result jsonb default null
+)
+returns table (job_id uuid, shell_file_id uuid)
+language plpgsql
+as $$
+declare
+  v_file uuid := extensions.gen_random_uuid();
+  v_job uuid := extensions.gen_random_uuid();
+  v_pages integer := (p_job_result ->> 'page_count')::integer;
+begin
+  insert into public.shell_files (id, patient_id, storage_path, original_filename, mime_type, file_size_bytes,
+                                  estimated_pages, page_count, status, idempotency_key, processing_started_at)
+  values (v_file, p_profile_id, p_profile_id || '/' || v_file || '.pdf', 'fixture.pdf', 'application/pdf', 1000,
+          coalesce(v_pages, 1), v_pages, case when v_pages is null then 'queued' else 'processing' end,
+          'fixture-' || v_file, case when v_pages is null then null else now() end);
+  insert into public.job_queue (id, job_type, job_lane, job_name, job_payload, status, worker_id, heartbeat_at,
+                                started_at, job_result, patient_id, shell_file_id)
+  values (v_job, 'shell_file_processing', 'standard', 'fixture ' || v_file,
+          jsonb_build_object('shell_file_id', v_file, 'patient_id', p_profile_id, 'storage_bucket', 'medical-docs',
+                             'storage_path', p_profile_id || '/' || v_file || '.pdf', 'mime_type', 'application/pdf'),
+          'processing', p_worker_id, now(), now(), p_job_result, p_profile_id, v_file);
+  update public.shell_files set processing_job_id = v_job where id = v_file;
+  return query select v_job, v_file;
+end
+$$;
+
+grant execute on function tests.create_processing_job(uuid, text, jsonb) to anon, authenticated, service_role;

@@ -63,6 +63,7 @@ export class EdgeRuntime {
   private readonly running = new Map<string, number>();
   private readonly waiting = new Map<string, Array<() => void>>();
   private readonly live = new Set<Instance>();
+  private readonly invocationCounts = new Map<string, number>();
   private readonly log: (line: string) => void;
 
   constructor(private readonly options: RuntimeOptions) {
@@ -72,6 +73,7 @@ export class EdgeRuntime {
   /** Runs one invocation of `spec`; `url` is what the function sees as `req.url`. */
   async invoke(spec: FunctionSpec, req: Request, url: string): Promise<Response> {
     const body = req.method === "GET" || req.method === "HEAD" ? null : await req.arrayBuffer();
+    this.invocationCounts.set(spec.name, (this.invocationCounts.get(spec.name) ?? 0) + 1);
     await this.slot(spec.name);
     const instance = this.takeIdle(spec.name) ?? this.spawn(spec);
     const limitMs = this.options.wallClockMs(spec.name);
@@ -164,6 +166,11 @@ export class EdgeRuntime {
   /** Live workers, busy or warm: for tests and the health endpoint. */
   get workerCount(): number {
     return this.live.size;
+  }
+
+  /** Invocations per function since the gateway started (the demo reports them). */
+  get invocations(): Record<string, number> {
+    return Object.fromEntries(this.invocationCounts);
   }
 
   private spawn(spec: FunctionSpec): Instance {

@@ -10,8 +10,13 @@ const stack = testStack();
 const fn = (name: string, query = "") => `${stack.url}/functions/v1/${name}${query}`;
 const SLEEPER_LIMIT_MS = 1500;
 
+const invocations = async (name: string): Promise<number> =>
+  (await (await fetch(`${stack.url}/_stack/health`)).json()).invocations[name] ?? 0;
+
 Deno.test("supabase-js invokes a function with the runtime's environment and waitUntil", async () => {
+  const before = await invocations("echo");
   const { data, error } = await client(stack.anonKey).functions.invoke("echo", { body: { hello: "world" } });
+  assertEquals(await invocations("echo"), before + 1, "the runtime counts invocations");
   assertEquals(error, null);
   assertEquals(data.method, "POST");
   assertEquals(data.path, "/echo");

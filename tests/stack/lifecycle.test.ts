@@ -22,7 +22,7 @@ function stackCli(instance: string, base: number, ...args: string[]) {
   }));
 }
 
-const SERVICES = ["postgrest", "gateway", "net-dispatcher"];
+const SERVICES = ["postgrest", "openai-standin", "vision-standin", "gateway", "net-dispatcher"];
 
 Deno.test({
   name: "the stack starts from nothing, is healthy, starts twice harmlessly, refuses a taken port, stops and resets",

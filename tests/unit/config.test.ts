@@ -5,13 +5,27 @@ Deno.test("defaults: instance dev, Supabase's ports, the hosted wall-clock limit
   const c = loadConfig("/repo", {});
   assertEquals(c.instance, "dev");
   assertEquals(c.dir, "/repo/.stack/dev");
-  assertEquals(c.ports, { gateway: 54321, db: 54322, postgrest: 54325, postgrestAdmin: 54326 });
+  assertEquals(c.ports, {
+    gateway: 54321,
+    db: 54322,
+    postgrest: 54325,
+    postgrestAdmin: 54326,
+    openaiStandin: 54327,
+    visionStandin: 54328,
+  });
   assertEquals(c.wallClockMs, 150_000);
 });
 
 Deno.test("a port base moves every port; one port can be set alone", () => {
   const c = loadConfig("/repo", { STACK_PORT_BASE: "60000", STACK_DB_PORT: "61000" });
-  assertEquals(c.ports, { gateway: 60000, db: 61000, postgrest: 60004, postgrestAdmin: 60005 });
+  assertEquals(c.ports, {
+    gateway: 60000,
+    db: 61000,
+    postgrest: 60004,
+    postgrestAdmin: 60005,
+    openaiStandin: 60006,
+    visionStandin: 60007,
+  });
 });
 
 Deno.test("per-function wall-clock overrides by upper-cased name", () => {

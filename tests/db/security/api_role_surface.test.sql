@@ -32,7 +32,10 @@ select set_eq(
     -- The app counts its own uploads; guarded by has_profile_access, sizes read from shell_files.
     'authenticated public.track_shell_file_upload_usage(uuid, uuid)',
     -- The app shows a profile's usage and limits; guarded by has_profile_access.
-    'authenticated public.get_user_usage_status(uuid)'
+    'authenticated public.get_user_usage_status(uuid)',
+    -- The app polls a document's processing progress; guarded by has_profile_access on the
+    -- file's patient (another's file is "not found"); returns counters and the user-safe error.
+    'authenticated public.get_processing_status(uuid)'
   ],
   'functions executable by anon/authenticated are exactly the reviewed ones'
 );

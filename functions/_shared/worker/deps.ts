@@ -1,0 +1,37 @@
+// Everything the worker reaches the world through. functions/job-worker/deps.ts builds the
+// real ones (supabase-js service client, providers from the environment, Date.now, fetch);
+// unit tests pass fakes (tests/support/worker_deps.ts).
+
+import type { ClinicalItem, Entity, PageText } from "../providers/types.ts";
+import type { Providers } from "../providers/config.ts";
+import type { Rpc } from "./rpc.ts";
+import type { WorkerSettings } from "./settings.ts";
+
+export interface WorkerDeps {
+  settings: WorkerSettings;
+  rpc: Rpc;
+  /** The object's bytes; throws DocumentError "document_not_found" when it is not in Storage. */
+  downloadDocument(bucket: string, path: string): Promise<Uint8Array>;
+  /** shell_file_pages of a document (or only pageNumber), in page order. */
+  readPages(shellFileId: string, pageNumber?: number): Promise<PageText[]>;
+  /** Pass 1's entities for one page; null when the page has no row. */
+  readEntities(shellFileId: string, pageNumber: number): Promise<Entity[] | null>;
+  /** Pass 2's items of a document, by page then item_index. */
+  readExtractions(shellFileId: string): Promise<ClinicalItem[]>;
+  /**
+   * What finish reports to usage tracking: the tokens recorded with pass 1 and the narrative
+   * (pass 2 and OCR record none), and shell_files.processing_started_at.
+   */
+  readUsage(shellFileId: string): Promise<{ tokensUsed: number; startedAt: number | null }>;
+  providers: Providers;
+  /** The model the AI provider calls, recorded with each AI result. */
+  aiModel: string;
+  /** Epoch milliseconds. */
+  now(): number;
+  fetch: typeof fetch;
+  newWorkerId(): string;
+  /** EdgeRuntime.waitUntil: keeps the invocation alive after the response. */
+  waitUntil(work: Promise<unknown>): void;
+  /** One structured line; callers never pass document text. */
+  log(entry: Record<string, unknown>): void;
+}

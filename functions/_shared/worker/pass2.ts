@@ -1,0 +1,32 @@
+// Step 4, per page: AI pass 2, structured clinical items from the page, with pass 1's
+// entities as hints. A blank page has none; it is recorded without a provider call.
+
+import { estimateTokens, withCapacity } from "./capacity.ts";
+import {
+  capacityScope,
+  fence,
+  readPage,
+  recorded,
+  type StepContext,
+  type StepResult,
+} from "./context.ts";
+
+export async function pass2(ctx: StepContext, page: number): Promise<StepResult> {
+  const text = await readPage(ctx, page);
+  const entities = await ctx.deps.readEntities(ctx.job.shellFileId, page);
+  if (entities === null) throw new Error(`page_entity_detections has no row for page ${page}`);
+  const { ai } = ctx.deps.providers;
+  const items = text.text.trim() === "" ? [] : (await withCapacity(
+    capacityScope(ctx),
+    ai.rateLimit,
+    estimateTokens(text.text + JSON.stringify(entities)),
+    () => ai.extractClinical({ ...text, entities }),
+  )).output;
+  const ok = await ctx.deps.rpc("record_page_extractions", {
+    ...fence(ctx),
+    p_page_number: page,
+    p_items: items,
+    p_model: ctx.deps.aiModel,
+  });
+  return recorded(ok, { pass2_done: page });
+}

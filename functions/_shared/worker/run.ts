@@ -1,0 +1,203 @@
+// One invocation of the worker: claim a job, take its steps while the budget leaves room,
+// settle the job (finished, released to the next invocation, rescheduled or failed), and
+// claim the next one while time remains. The record_* RPC that ends each step is the
+// checkpoint, so stopping between any two steps loses nothing.
+
+import { fence, type StepContext, type StepResult } from "./context.ts";
+import type { WorkerDeps } from "./deps.ts";
+import { type DocumentHandle, documentHandle } from "./document.ts";
+import { finish } from "./finish.ts";
+import { inspect } from "./inspect.ts";
+import { JOB_TYPE, jobFromClaim } from "./job.ts";
+import { narrative } from "./narrative.ts";
+import { type Outcome, outcomeOf } from "./outcomes.ts";
+import { pass1 } from "./pass1.ts";
+import { pass2 } from "./pass2.ts";
+import type { ClaimedRow } from "./rpc.ts";
+import { nextStep, type Progress, type Step } from "./steps.ts";
+import { pageText } from "./text.ts";
+
+export type JobOutcome =
+  /** finish_shell_file_job recorded it. */
+  | "finished"
+  /** The budget ran out: release_job handed it back for the next invocation. */
+  | "released"
+  /** A fenced RPC said this worker no longer holds the job; nothing more was written. */
+  | "lease_lost"
+  /** No capacity or a provider 429: reschedule_job, no retry counted. */
+  | "rescheduled"
+  | "failed_retryable"
+  | "failed_permanent";
+
+export interface JobReport {
+  job_id: string;
+  steps: number;
+  outcome: JobOutcome;
+}
+
+export interface RunSummary {
+  worker_id: string;
+  jobs: JobReport[];
+  steps: number;
+  /** idle: nothing left to claim; budget_spent: stopped for time and chained; error: see the log. */
+  outcome:
+    | "idle"
+    | "budget_spent"
+    | "error"
+    | Exclude<JobOutcome, "finished" | "released" | "failed_permanent">;
+}
+
+export async function runInvocation(deps: WorkerDeps, workerId: string): Promise<RunSummary> {
+  const startedAt = deps.now();
+  const { budgetMs, safetyMarginMs } = deps.settings;
+  const hasTime = () => budgetMs - (deps.now() - startedAt) >= safetyMarginMs;
+  const jobs: JobReport[] = [];
+  const summary = (outcome: RunSummary["outcome"]): RunSummary => ({
+    worker_id: workerId,
+    jobs,
+    steps: jobs.reduce((sum, job) => sum + job.steps, 0),
+    outcome,
+  });
+  try {
+    while (hasTime()) {
+      const [row] = await deps.rpc("claim_next_job_v3", {
+        worker_id: workerId,
+        job_types: [JOB_TYPE],
+      });
+      if (!row) return summary("idle");
+      const report = await runJob(deps, workerId, row, hasTime);
+      jobs.push(report);
+      if (report.outcome === "released") break;
+      // A finished job, or one whose document cannot be processed, says nothing about the
+      // next; after anything else (lease lost, provider busy or down) this invocation stops.
+      if (report.outcome !== "finished" && report.outcome !== "failed_permanent") {
+        return summary(report.outcome);
+      }
+    }
+    await chain(deps, workerId);
+    return summary("budget_spent");
+  } catch (error) {
+    // Settling the job failed (the database is unreachable?): its lease expires and the
+    // sweeper hands it back.
+    deps.log({ event: "invocation_error", worker_id: workerId, error: messageOf(error) });
+    return summary("error");
+  }
+}
+
+async function runJob(
+  deps: WorkerDeps,
+  workerId: string,
+  row: ClaimedRow,
+  hasTime: () => boolean,
+): Promise<JobReport> {
+  const held = { p_job_id: row.job_id, p_worker_id: workerId };
+  const report = (steps: number, outcome: JobOutcome) => ({ job_id: row.job_id, steps, outcome });
+  let steps = 0;
+  let step: Step | null = null;
+  let document: DocumentHandle | null = null;
+  try {
+    const job = jobFromClaim(row);
+    document = documentHandle(deps, job);
+    const ctx: StepContext = { deps, workerId, job, document };
+    let progress = job.progress;
+    while (true) {
+      step = nextStep(progress);
+      if (!hasTime()) {
+        const released = await deps.rpc("release_job", held);
+        return report(steps, released ? "released" : "lease_lost");
+      }
+      const began = deps.now();
+      const result = await runStep(ctx, step, progress);
+      deps.log({
+        event: "step",
+        worker_id: workerId,
+        job_id: row.job_id,
+        step: step.kind,
+        ...("page" in step ? { page: step.page } : {}),
+        ms: deps.now() - began,
+        recorded: result.recorded,
+      });
+      if (!result.recorded) return report(steps, "lease_lost");
+      steps++;
+      if (step.kind === "finish") return report(steps, "finished");
+      progress = { ...progress, ...result.progress };
+    }
+  } catch (error) {
+    const outcome = outcomeOf(error, step);
+    deps.log({
+      event: "step_failed",
+      worker_id: workerId,
+      job_id: row.job_id,
+      step: step?.kind ?? "claim",
+      ...(step && "page" in step ? { page: step.page } : {}),
+      outcome: outcome.kind === "fail" ? outcome.error.code : "reschedule",
+      error: messageOf(error),
+    });
+    return report(steps, await settle(deps, held, outcome));
+  } finally {
+    await document?.close();
+  }
+}
+
+function runStep(ctx: StepContext, step: Step, progress: Progress): Promise<StepResult> {
+  switch (step.kind) {
+    case "inspect":
+      return inspect(ctx);
+    case "text":
+      return pageText(ctx, step.page, progress.ocr_pages ?? []);
+    case "pass1":
+      return pass1(ctx, step.page);
+    case "pass2":
+      return pass2(ctx, step.page);
+    case "narrative":
+      return narrative(ctx);
+    case "finish":
+      return finish(ctx);
+  }
+}
+
+async function settle(
+  deps: WorkerDeps,
+  held: ReturnType<typeof fence>,
+  outcome: Outcome,
+): Promise<JobOutcome> {
+  if (outcome.kind === "reschedule") {
+    const at = await deps.rpc("reschedule_job", {
+      ...held,
+      p_delay_seconds: outcome.delaySeconds,
+      p_reason: outcome.reason,
+    });
+    return at === null ? "lease_lost" : "rescheduled";
+  }
+  const state = await deps.rpc("fail_shell_file_job", {
+    ...held,
+    p_error: outcome.error,
+    p_retryable: outcome.retryable,
+  });
+  if (state === null) return "lease_lost";
+  return outcome.retryable ? "failed_retryable" : "failed_permanent";
+}
+
+/** Hands the rest of the work to a fresh invocation, so throughput does not wait for a tick. */
+async function chain(deps: WorkerDeps, workerId: string): Promise<void> {
+  const { supabaseUrl, serviceRoleKey } = deps.settings;
+  try {
+    const response = await deps.fetch(`${supabaseUrl}/functions/v1/job-worker`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${serviceRoleKey}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ source: "chain", from: workerId }),
+    });
+    await response.body?.cancel();
+    deps.log({ event: "chained", worker_id: workerId, status: response.status });
+  } catch (error) {
+    // The next pg_cron tick dispatches a worker anyway.
+    deps.log({ event: "chain_failed", worker_id: workerId, error: messageOf(error) });
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

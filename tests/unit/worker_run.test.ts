@@ -1,0 +1,205 @@
+// One invocation end to end over the fakes: every step of a document in order, resuming a
+// job where its progress says, the next job claimed after a finish, and the budget: steps
+// stop when the clock says so, the job is released and a new invocation is chained.
+
+import { assert, assertEquals } from "@std/assert";
+import { runInvocation } from "../../functions/_shared/worker/run.ts";
+import {
+  claimedRow,
+  createMockDeps,
+  sample,
+  SERVICE_KEY,
+  SUPABASE_URL,
+} from "../support/worker_deps.ts";
+
+const DISCHARGE = await sample("discharge-summary.pdf");
+const SCANNED = await sample("scanned-referral.pdf");
+const documents = {
+  "medical-docs/patient-1/doc.pdf": DISCHARGE,
+  "medical-docs/patient-1/scan.pdf": SCANNED,
+};
+const RECORDS = [
+  "record_document_inspection",
+  "record_page_text",
+  "record_page_entities",
+  "record_page_extractions",
+  "record_narrative",
+  "finish_shell_file_job",
+];
+const steps = (logs: Record<string, unknown>[]) =>
+  logs.filter((l) => l.event === "step").map((l) => [l.job_id, l.step, l.page ?? null]);
+
+Deno.test("a 3-page PDF with text layers: every step in order in one invocation, then nothing left to claim", async () => {
+  const mock = createMockDeps({
+    queue: [claimedRow()],
+    documents,
+    providers: { entities: () => [{ type: "condition", text: "diabetes", confidence: 0.8 }] },
+  });
+  const summary = await runInvocation(mock.deps, "worker-1");
+
+  assertEquals(summary, {
+    worker_id: "worker-1",
+    jobs: [{ job_id: "job-1", steps: 12, outcome: "finished" }],
+    steps: 12,
+    outcome: "idle",
+  });
+  assertEquals(mock.names().filter((n) => RECORDS.includes(n)), [
+    "record_document_inspection",
+    ...Array(3).fill("record_page_text"),
+    ...Array(3).fill("record_page_entities"),
+    ...Array(3).fill("record_page_extractions"),
+    "record_narrative",
+    "finish_shell_file_job",
+  ]);
+  assertEquals(mock.names().filter((n) => n === "claim_next_job_v3").length, 2);
+  assertEquals(mock.rpcCalls[0].args, {
+    worker_id: "worker-1",
+    job_types: ["shell_file_processing"],
+  });
+  // Text from the text layer: no OCR; 3 + 3 AI calls and the narrative, each inside capacity.
+  assertEquals(mock.providerCalls.map((c) => c.method), [
+    ...Array(3).fill("detectEntities"),
+    ...Array(3).fill("extractClinical"),
+    "writeNarrative",
+  ]);
+  assertEquals(mock.names().filter((n) => n === "acquire_api_capacity").length, 7);
+  assertEquals(mock.names().filter((n) => n === "release_api_capacity").length, 7);
+  // Pages in order, each step logged once with its job; no document text in any log line.
+  assertEquals(steps(mock.logs), [
+    ["job-1", "inspect", null],
+    ["job-1", "text", 1],
+    ["job-1", "text", 2],
+    ["job-1", "text", 3],
+    ["job-1", "pass1", 1],
+    ["job-1", "pass1", 2],
+    ["job-1", "pass1", 3],
+    ["job-1", "pass2", 1],
+    ["job-1", "pass2", 2],
+    ["job-1", "pass2", 3],
+    ["job-1", "narrative", null],
+    ["job-1", "finish", null],
+  ]);
+  const logged = JSON.stringify(mock.logs);
+  for (const words of ["Metformin", "Discharge", "diabetes", "Riverside"]) {
+    assert(!logged.includes(words), `the log contains "${words}"`);
+  }
+  assertEquals(mock.fetchCalls, []);
+});
+
+Deno.test("a job resumed mid-document starts at the step its progress names", async () => {
+  const mock = createMockDeps({
+    queue: [claimedRow({
+      progress: { page_count: 3, ocr_pages: [], text_done: 3, pass1_done: 3, pass2_done: 1 },
+    })],
+    documents,
+  });
+  for (const n of [1, 2, 3]) {
+    mock.db.pages.set(n, { source: "pdf_text_layer", text: `page ${n}`, provider: null });
+    mock.db.entities.set(n, []);
+  }
+  await runInvocation(mock.deps, "worker-1");
+  assertEquals(steps(mock.logs), [
+    ["job-1", "pass2", 2],
+    ["job-1", "pass2", 3],
+    ["job-1", "narrative", null],
+    ["job-1", "finish", null],
+  ]);
+});
+
+Deno.test("after a finish the next job is claimed and processed, by the same invocation", async () => {
+  const mock = createMockDeps({
+    queue: [
+      claimedRow({ job_id: "job-1" }),
+      claimedRow({ job_id: "job-2", path: "patient-1/scan.pdf" }),
+    ],
+    documents,
+  });
+  const summary = await runInvocation(mock.deps, "worker-1");
+  assertEquals(summary.jobs, [
+    { job_id: "job-1", steps: 12, outcome: "finished" },
+    // inspect, OCR text, pass 1, pass 2, narrative, finish
+    { job_id: "job-2", steps: 6, outcome: "finished" },
+  ]);
+  assertEquals(mock.names().filter((n) => n === "claim_next_job_v3").length, 3);
+  const finishes = mock.rpcCalls.filter((c) => c.name === "finish_shell_file_job");
+  assertEquals(finishes.map((c) => c.args.p_job_id), ["job-1", "job-2"]);
+});
+
+Deno.test("the budget: no step starts with less than the safety margin left; the job is released and a worker chained", async () => {
+  // Every record takes 25 s: steps start at 0, 25 and 50 s; at 75 s only 25 s of the 100 s
+  // budget is left, under the 30 s margin.
+  const mock = createMockDeps({
+    queue: [claimedRow()],
+    documents,
+    onRpc: (call) => {
+      if (call.name.startsWith("record_")) mock.clock.ms += 25_000;
+    },
+  });
+
+  const summary = await runInvocation(mock.deps, "worker-1");
+
+  assertEquals(steps(mock.logs), [
+    ["job-1", "inspect", null],
+    ["job-1", "text", 1],
+    ["job-1", "text", 2],
+  ]);
+  assertEquals(mock.rpcCalls.at(-1), {
+    name: "release_job",
+    args: { p_job_id: "job-1", p_worker_id: "worker-1" },
+  });
+  assertEquals(summary.jobs, [{ job_id: "job-1", steps: 3, outcome: "released" }]);
+  assertEquals(summary.outcome, "budget_spent");
+  // One chained invocation of this same function, with the service key.
+  assertEquals(mock.fetchCalls.length, 1);
+  const [chain] = mock.fetchCalls;
+  assertEquals(chain.url, `${SUPABASE_URL}/functions/v1/job-worker`);
+  assertEquals(chain.method, "POST");
+  assertEquals(chain.headers.get("authorization"), `Bearer ${SERVICE_KEY}`);
+});
+
+Deno.test("the budget spent by a finish: no job is held, so nothing is released, and a worker is chained for the rest of the queue", async () => {
+  const mock = createMockDeps({
+    queue: [
+      claimedRow({
+        progress: {
+          page_count: 1,
+          ocr_pages: [],
+          text_done: 1,
+          pass1_done: 1,
+          pass2_done: 1,
+          narrative_done: true,
+        },
+      }),
+      claimedRow({ job_id: "job-2" }),
+    ],
+    rpcs: {
+      finish_shell_file_job: () => {
+        mock.clock.ms += 80_000;
+        return true;
+      },
+    },
+  });
+  const summary = await runInvocation(mock.deps, "worker-1");
+  assertEquals(mock.names(), ["claim_next_job_v3", "finish_shell_file_job"]);
+  assertEquals(summary.outcome, "budget_spent");
+  assertEquals(mock.fetchCalls.length, 1);
+});
+
+Deno.test("a chain that cannot be sent is logged; the next cron tick dispatches a worker anyway", async () => {
+  const mock = createMockDeps({
+    queue: [claimedRow()],
+    documents,
+    deps: { fetch: () => Promise.reject(new TypeError("connection refused")) },
+    onRpc: (call) => {
+      if (call.name === "record_document_inspection") mock.clock.ms += 20_000;
+    },
+  });
+  mock.deps.settings = { ...mock.deps.settings, budgetMs: 40_000, safetyMarginMs: 30_000 };
+  const summary = await runInvocation(mock.deps, "worker-1");
+  assertEquals(summary.outcome, "budget_spent");
+  assertEquals(mock.logs.at(-1), {
+    event: "chain_failed",
+    worker_id: "worker-1",
+    error: "connection refused",
+  });
+});
