@@ -49,7 +49,7 @@ suite() {
 
 stop_stack() { "${STACK[@]}" stop >/dev/null 2>&1 || true; }
 
-suite typecheck "$DENO" check --config deno.json stack/ functions/ tests/ scripts/
+suite typecheck "$DENO" check --config deno.json stack/ functions/ workers/ tests/ scripts/
 suite unit "$DENO" test -A --config deno.json tests/unit/
 
 echo

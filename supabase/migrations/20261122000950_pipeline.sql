@@ -13,15 +13,18 @@
 -- private.record_job_step, which in one locked step: fences (private.job_lease_held:
 -- processing, same worker, lease alive; otherwise the RPC answers false and writes
 -- nothing), merges the step's progress into job_result (counters never move back:
--- greatest; booleans never turn false; any other key is written once), beats the
--- heartbeat, and marks the shell file 'processing'. The RPC then writes its result under
--- the table's unique key. A step already recorded (its *_done counter says so) is a
--- no-op that answers true: no second row, no second audit event, progress unchanged.
--- Only a result that was written is audited (log_audit_event, 'clinical', with the
--- shell file's patient and the job).
+-- greatest; booleans never turn false; any other key is written once), adds the step's
+-- provider tokens to job_result.tokens_used when the merge advanced the progress (the
+-- step's first record), beats the heartbeat, and marks the shell file 'processing'. The
+-- RPC then writes its result under the table's unique key. A step already recorded (its
+-- *_done counter says so) is a no-op that answers true: no second row, no second audit
+-- event, progress and tokens unchanged. Only a result that was written is audited
+-- (log_audit_event, 'clinical', with the shell file's patient and the job).
 --
 -- PROGRESS (job_result): {page_count, ocr_pages, text_done, pass1_done, pass2_done,
--- narrative_done, finished}. Pages go in order: text_done = k means pages 1..k have text.
+-- narrative_done, finished, tokens_used}. Pages go in order: text_done = k means pages
+-- 1..k have text. tokens_used is the sum of the tokens of every recorded step (OCR, the
+-- three AI passes); finish_shell_file_job reports it to usage tracking itself.
 -- A step out of order (page 3 before page 2, pass 1 of a page without text, the
 -- narrative before pass 2 is done, a step before the inspection) is refused with 55000,
 -- and a page beyond page_count with 22023; both write nothing.
@@ -286,25 +289,44 @@ grant execute on function public.create_shell_file_job(uuid, uuid, text, text, t
 
 -- =============================================================================
 -- PRIVATE HELPER: record_job_step — the common part of every record_* RPC and of
--- finish_shell_file_job. FENCE + PROGRESS MERGE + HEARTBEAT in one locked step.
+-- finish_shell_file_job. FENCE + PROGRESS MERGE + TOKENS + HEARTBEAT in one locked step.
+--
+-- TOKENS. job_result.tokens_used is the job's AI/OCR token total, and only this helper
+-- writes it: a call whose merge ADVANCED the progress (changed job_result: a counter
+-- moved up, a flag turned true, a key was written for the first time) is the step's
+-- first record, and adds p_tokens_used. A repeated step (its counter already there), or
+-- the loser of two racing calls (it waits on the row lock, then finds the winner's
+-- progress), advances nothing and adds nothing. The calling RPC writes its result row if
+-- and only if `advanced` is true (or raises, which rolls the tokens back with it), so the
+-- tokens are counted exactly once per step whose result was recorded.
 -- =============================================================================
 create or replace function private.record_job_step(
   p_function text,
   p_job_id uuid,
   p_worker_id text,
-  p_progress jsonb
+  p_progress jsonb,
+  p_tokens_used integer default 0
 )
-returns table (shell_file_id uuid, patient_id uuid, previous_progress jsonb)
+returns table (shell_file_id uuid, patient_id uuid, previous_progress jsonb, advanced boolean)
 language plpgsql
 volatile
 set search_path = ''
 as $$
 declare
   v_job record;
+  v_merged jsonb;
+  v_advanced boolean;
 begin
   perform private.require_job_and_worker(p_function, p_job_id, p_worker_id);
   if p_progress is null or jsonb_typeof(p_progress) <> 'object' then
     raise exception '%: progress must be a JSON object', p_function using errcode = '22023';
+  end if;
+  if p_progress ? 'tokens_used' then
+    raise exception '%: progress must not carry tokens_used (record_job_step accumulates it)', p_function
+      using errcode = '22023';
+  end if;
+  if p_tokens_used is null or p_tokens_used < 0 then
+    raise exception '%: p_tokens_used must be a non-negative integer', p_function using errcode = '22023';
   end if;
 
   -- FENCE: lock the job only if the caller holds its lease (READ COMMITTED re-checks the
@@ -323,23 +345,35 @@ begin
       using errcode = '22023';
   end if;
 
-  -- MERGE + BEAT: counters never move back, booleans never turn false, other keys are
-  -- written once (a repeated inspection cannot change page_count under later steps).
+  -- MERGE: counters never move back, booleans never turn false, other keys are written
+  -- once (a repeated inspection cannot change page_count under later steps).
+  v_merged := v_job.job_result || coalesce((
+    select jsonb_object_agg(p.key,
+             case
+               when p.key in ('text_done', 'pass1_done', 'pass2_done')
+                 then to_jsonb(greatest(
+                        case when jsonb_typeof(v_job.job_result -> p.key) = 'number'
+                             then (v_job.job_result ->> p.key)::integer else 0 end,
+                        (p.value #>> '{}')::integer))
+               when p.key in ('narrative_done', 'finished')
+                 then to_jsonb(coalesce((v_job.job_result -> p.key) = 'true'::jsonb, false)
+                               or p.value = 'true'::jsonb)
+               else coalesce(v_job.job_result -> p.key, p.value)
+             end)
+      from jsonb_each(p_progress) p), '{}'::jsonb);
+
+  -- TOKENS: added once, by the call that advanced the progress (see above). An integer
+  -- total: a sum past 2^31-1 raises 22003 and records nothing.
+  v_advanced := v_merged is distinct from v_job.job_result;
+  if v_advanced then
+    v_merged := v_merged || jsonb_build_object('tokens_used',
+      case when jsonb_typeof(v_job.job_result -> 'tokens_used') = 'number'
+           then (v_job.job_result ->> 'tokens_used')::integer else 0 end + p_tokens_used);
+  end if;
+
+  -- WRITE + BEAT
   update public.job_queue q
-     set job_result = v_job.job_result || coalesce((
-           select jsonb_object_agg(p.key,
-                    case
-                      when p.key in ('text_done', 'pass1_done', 'pass2_done')
-                        then to_jsonb(greatest(
-                               case when jsonb_typeof(v_job.job_result -> p.key) = 'number'
-                                    then (v_job.job_result ->> p.key)::integer else 0 end,
-                               (p.value #>> '{}')::integer))
-                      when p.key in ('narrative_done', 'finished')
-                        then to_jsonb(coalesce((v_job.job_result -> p.key) = 'true'::jsonb, false)
-                                      or p.value = 'true'::jsonb)
-                      else coalesce(v_job.job_result -> p.key, p.value)
-                    end)
-             from jsonb_each(p_progress) p), '{}'::jsonb),
+     set job_result = v_merged,
          heartbeat_at = now(),
          updated_at = now()
    where q.id = p_job_id;
@@ -354,12 +388,12 @@ begin
    where f.id = v_job.shell_file_id
      and f.status in ('uploaded', 'queued', 'failed');
 
-  return query select v_job.shell_file_id, v_job.patient_id, v_job.job_result;
+  return query select v_job.shell_file_id, v_job.patient_id, v_job.job_result, v_advanced;
 end
 $$;
-comment on function private.record_job_step(text, uuid, text, jsonb) is
-  'Common part of the record_* RPCs and finish_shell_file_job. When p_worker_id holds the lease of job p_job_id (private.job_lease_held), in one locked step: merges p_progress into job_result (text_done/pass1_done/pass2_done: greatest; narrative_done/finished: or; other keys: kept if present), sets heartbeat_at = now(), and moves the shell file from uploaded/queued/failed to processing (processing_started_at once, processing_error cleared); returns one row (shell_file_id, patient_id, previous_progress = job_result before the merge). Returns no row and writes nothing when the caller does not hold the job. Raises 22023 "<p_function>: ..." for a null job id, empty worker id, non-object progress, or a job that is not a shell_file_processing job. Internal; no grants.';
-revoke all on function private.record_job_step(text, uuid, text, jsonb) from public, anon, authenticated;
+comment on function private.record_job_step(text, uuid, text, jsonb, integer) is
+  'Common part of the record_* RPCs and finish_shell_file_job. When p_worker_id holds the lease of job p_job_id (private.job_lease_held), in one locked step: merges p_progress into job_result (text_done/pass1_done/pass2_done: greatest; narrative_done/finished: or; other keys: kept if present); when that merge changed job_result (advanced: the step''s first record) adds p_tokens_used to job_result.tokens_used (created at 0 + p_tokens_used; a repeated or raced step adds nothing); sets heartbeat_at = now(); and moves the shell file from uploaded/queued/failed to processing (processing_started_at once, processing_error cleared). Returns one row (shell_file_id, patient_id, previous_progress = job_result before the merge, advanced); the caller writes its result only when advanced. Returns no row and writes nothing when the caller does not hold the job. Raises 22023 "<p_function>: ..." for a null job id, empty worker id, non-object progress, progress carrying tokens_used, null or negative p_tokens_used, or a job that is not a shell_file_processing job; 22003 if the token total would pass the integer range. Internal; no grants.';
+revoke all on function private.record_job_step(text, uuid, text, jsonb, integer) from public, anon, authenticated;
 
 -- =============================================================================
 -- FUNCTION: record_document_inspection (fenced) — page count and pages needing OCR
@@ -394,7 +428,7 @@ begin
   v_ocr_pages := coalesce((select array_agg(o.page order by o.page) from unnest(p_ocr_pages) o (page)), '{}');
 
   -- FENCE + PROGRESS + BEAT
-  select s.shell_file_id, s.patient_id, s.previous_progress into v_step
+  select s.shell_file_id, s.patient_id, s.previous_progress, s.advanced into v_step
     from private.record_job_step('record_document_inspection', p_job_id, p_worker_id,
            jsonb_build_object('page_count', p_page_count, 'ocr_pages', to_jsonb(v_ocr_pages),
                               'text_done', 0, 'pass1_done', 0, 'pass2_done', 0, 'narrative_done', false)) s;
@@ -402,8 +436,8 @@ begin
     return false;
   end if;
 
-  -- ALREADY RECORDED: the first inspection stands.
-  if v_step.previous_progress ? 'page_count' then
+  -- ALREADY RECORDED: the first inspection stands (the merge kept its page_count).
+  if not v_step.advanced then
     return true;
   end if;
 
@@ -421,7 +455,7 @@ begin
 end
 $$;
 comment on function public.record_document_inspection(uuid, text, integer, integer[]) is
-  'Worker step "inspect" (fenced): sets shell_files.page_count (status processing, processing_started_at) and progress {page_count, ocr_pages (sorted), text_done 0, pass1_done 0, pass2_done 0, narrative_done false}; audited (clinical). A second call is a no-op (the first inspection stands) answering true. Returns false and writes nothing when p_worker_id does not hold the job. service_role only. Raises 22023 (p_page_count 1..100000; p_ocr_pages distinct pages within 1..p_page_count; null job id; empty worker id; not a shell_file_processing job).';
+  'Worker step "inspect" (fenced): sets shell_files.page_count (status processing, processing_started_at) and progress {page_count, ocr_pages (sorted), text_done 0, pass1_done 0, pass2_done 0, narrative_done false, tokens_used 0}; audited (clinical). A second call is a no-op (the first inspection stands) answering true. Returns false and writes nothing when p_worker_id does not hold the job. service_role only. Raises 22023 (p_page_count 1..100000; p_ocr_pages distinct pages within 1..p_page_count; null job id; empty worker id; not a shell_file_processing job).';
 revoke all on function public.record_document_inspection(uuid, text, integer, integer[]) from public, anon, authenticated;
 grant execute on function public.record_document_inspection(uuid, text, integer, integer[]) to service_role;
 
@@ -435,7 +469,8 @@ create or replace function public.record_page_text(
   p_text_source text,
   p_page_text text,
   p_confidence numeric,
-  p_provider text
+  p_provider text,
+  p_tokens_used integer default 0
 )
 returns boolean
 language plpgsql
@@ -462,11 +497,14 @@ begin
   if p_confidence is not null and p_confidence not between 0 and 1 then
     raise exception 'record_page_text: p_confidence must be between 0 and 1' using errcode = '22023';
   end if;
+  if p_tokens_used is null or p_tokens_used < 0 then
+    raise exception 'record_page_text: p_tokens_used must be a non-negative integer' using errcode = '22023';
+  end if;
 
-  -- FENCE + PROGRESS + BEAT
-  select s.shell_file_id, s.patient_id, s.previous_progress into v_step
+  -- FENCE + PROGRESS + TOKENS + BEAT
+  select s.shell_file_id, s.patient_id, s.previous_progress, s.advanced into v_step
     from private.record_job_step('record_page_text', p_job_id, p_worker_id,
-           jsonb_build_object('text_done', p_page_number)) s;
+           jsonb_build_object('text_done', p_page_number), p_tokens_used) s;
   if not found then
     return false;
   end if;
@@ -485,8 +523,8 @@ begin
     raise exception 'record_page_text: pages are recorded in order; the next page is %', v_done + 1
       using errcode = '55000';
   end if;
-  if p_page_number <= v_done then
-    return true;  -- ALREADY RECORDED
+  if not v_step.advanced then
+    return true;  -- ALREADY RECORDED (p_page_number <= text_done): no row, no tokens
   end if;
 
   -- RESULT
@@ -503,16 +541,17 @@ begin
     perform public.log_audit_event(
       'shell_file_pages', v_step.shell_file_id::text || ':' || p_page_number, 'INSERT', null,
       jsonb_build_object('page_number', p_page_number, 'text_source', p_text_source,
-                         'provider', nullif(btrim(p_provider), ''), 'text_length', length(p_page_text)),
+                         'provider', nullif(btrim(p_provider), ''), 'text_length', length(p_page_text),
+                         'tokens_used', p_tokens_used),
       'page text recorded', 'clinical', v_step.patient_id, p_job_id);
   end if;
   return true;
 end
 $$;
-comment on function public.record_page_text(uuid, text, integer, text, text, numeric, text) is
-  'Worker step "text" (fenced): writes page p_page_number''s text to shell_file_pages (key shell_file_id, page_number) and advances progress text_done; audited (clinical; the text itself is never in the audit). A page already recorded (p_page_number <= text_done) is a no-op answering true. Returns false and writes nothing when p_worker_id does not hold the job. service_role only. Raises 22023 (p_page_number positive and within page_count; p_text_source pdf_text_layer | ocr; p_page_text not null; p_confidence 0..1), 55000 (not inspected yet; a page out of order). Nothing is written on error.';
-revoke all on function public.record_page_text(uuid, text, integer, text, text, numeric, text) from public, anon, authenticated;
-grant execute on function public.record_page_text(uuid, text, integer, text, text, numeric, text) to service_role;
+comment on function public.record_page_text(uuid, text, integer, text, text, numeric, text, integer) is
+  'Worker step "text" (fenced): writes page p_page_number''s text to shell_file_pages (key shell_file_id, page_number), advances progress text_done and adds p_tokens_used (what the OCR call used; default 0, e.g. a PDF text layer) to progress tokens_used; audited (clinical; the text itself is never in the audit). A page already recorded (p_page_number <= text_done) is a no-op answering true: no row, no tokens. Returns false and writes nothing when p_worker_id does not hold the job. service_role only. Raises 22023 (p_page_number positive and within page_count; p_text_source pdf_text_layer | ocr; p_page_text not null; p_confidence 0..1; p_tokens_used >= 0), 55000 (not inspected yet; a page out of order). Nothing is written on error.';
+revoke all on function public.record_page_text(uuid, text, integer, text, text, numeric, text, integer) from public, anon, authenticated;
+grant execute on function public.record_page_text(uuid, text, integer, text, text, numeric, text, integer) to service_role;
 
 -- =============================================================================
 -- FUNCTION: record_page_entities (fenced) — AI pass 1 of a page → page_entity_detections
@@ -552,10 +591,10 @@ begin
     raise exception 'record_page_entities: p_tokens_used must be a non-negative integer' using errcode = '22023';
   end if;
 
-  -- FENCE + PROGRESS + BEAT
-  select s.shell_file_id, s.patient_id, s.previous_progress into v_step
+  -- FENCE + PROGRESS + TOKENS + BEAT
+  select s.shell_file_id, s.patient_id, s.previous_progress, s.advanced into v_step
     from private.record_job_step('record_page_entities', p_job_id, p_worker_id,
-           jsonb_build_object('pass1_done', p_page_number)) s;
+           jsonb_build_object('pass1_done', p_page_number), p_tokens_used) s;
   if not found then
     return false;
   end if;
@@ -578,8 +617,8 @@ begin
     raise exception 'record_page_entities: pages are recorded in order; the next page is %', v_done + 1
       using errcode = '55000';
   end if;
-  if p_page_number <= v_done then
-    return true;  -- ALREADY RECORDED
+  if not v_step.advanced then
+    return true;  -- ALREADY RECORDED (p_page_number <= pass1_done): no row, no tokens
   end if;
 
   -- RESULT
@@ -602,7 +641,7 @@ begin
 end
 $$;
 comment on function public.record_page_entities(uuid, text, integer, jsonb, text, integer) is
-  'Worker step "pass1" (fenced): writes page p_page_number''s entities to page_entity_detections (key shell_file_id, page_number) and advances progress pass1_done; audited (clinical; counts, not content). A page already recorded (p_page_number <= pass1_done) is a no-op answering true. Returns false and writes nothing when p_worker_id does not hold the job. service_role only. Raises 22023 (p_page_number positive and within page_count; p_entities a JSON array; p_model non-empty; p_tokens_used >= 0), 55000 (not inspected yet; the page has no text yet; a page out of order). Nothing is written on error.';
+  'Worker step "pass1" (fenced): writes page p_page_number''s entities to page_entity_detections (key shell_file_id, page_number, with p_tokens_used), advances progress pass1_done and adds p_tokens_used to progress tokens_used; audited (clinical; counts, not content). A page already recorded (p_page_number <= pass1_done) is a no-op answering true: no row, no tokens. Returns false and writes nothing when p_worker_id does not hold the job. service_role only. Raises 22023 (p_page_number positive and within page_count; p_entities a JSON array; p_model non-empty; p_tokens_used >= 0), 55000 (not inspected yet; the page has no text yet; a page out of order). Nothing is written on error.';
 revoke all on function public.record_page_entities(uuid, text, integer, jsonb, text, integer) from public, anon, authenticated;
 grant execute on function public.record_page_entities(uuid, text, integer, jsonb, text, integer) to service_role;
 
@@ -616,7 +655,8 @@ create or replace function public.record_page_extractions(
   p_worker_id text,
   p_page_number integer,
   p_items jsonb,
-  p_model text
+  p_model text,
+  p_tokens_used integer default 0
 )
 returns boolean
 language plpgsql
@@ -645,6 +685,9 @@ begin
   if p_model is null or btrim(p_model) = '' then
     raise exception 'record_page_extractions: p_model must not be empty' using errcode = '22023';
   end if;
+  if p_tokens_used is null or p_tokens_used < 0 then
+    raise exception 'record_page_extractions: p_tokens_used must be a non-negative integer' using errcode = '22023';
+  end if;
   for v_item in select i.value, i.ordinality - 1 as idx from jsonb_array_elements(p_items) with ordinality i loop
     if jsonb_typeof(v_item.value) <> 'object' then
       raise exception 'record_page_extractions: p_items[%] must be a JSON object', v_item.idx using errcode = '22023';
@@ -671,10 +714,10 @@ begin
     end if;
   end loop;
 
-  -- FENCE + PROGRESS + BEAT
-  select s.shell_file_id, s.patient_id, s.previous_progress into v_step
+  -- FENCE + PROGRESS + TOKENS + BEAT
+  select s.shell_file_id, s.patient_id, s.previous_progress, s.advanced into v_step
     from private.record_job_step('record_page_extractions', p_job_id, p_worker_id,
-           jsonb_build_object('pass2_done', p_page_number)) s;
+           jsonb_build_object('pass2_done', p_page_number), p_tokens_used) s;
   if not found then
     return false;
   end if;
@@ -698,8 +741,8 @@ begin
     raise exception 'record_page_extractions: pages are recorded in order; the next page is %', v_done + 1
       using errcode = '55000';
   end if;
-  if p_page_number <= v_done then
-    return true;  -- ALREADY RECORDED
+  if not v_step.advanced then
+    return true;  -- ALREADY RECORDED (p_page_number <= pass2_done): no rows, no tokens
   end if;
 
   -- RESULT: one row per item (a page with no items writes none).
@@ -722,16 +765,16 @@ begin
     perform public.log_audit_event(
       'clinical_extractions', v_step.shell_file_id::text || ':' || p_page_number, 'INSERT', null,
       jsonb_build_object('page_number', p_page_number, 'items', cardinality(v_ids), 'ids', to_jsonb(v_ids),
-                         'model', btrim(p_model)),
+                         'model', btrim(p_model), 'tokens_used', p_tokens_used),
       'clinical items extracted (AI pass 2)', 'clinical', v_step.patient_id, p_job_id);
   end if;
   return true;
 end
 $$;
-comment on function public.record_page_extractions(uuid, text, integer, jsonb, text) is
-  'Worker step "pass2" (fenced): writes one clinical_extractions row per element of p_items ({category, label, details?, confidence?}; item_index = position from 0; key shell_file_id, page_number, item_index) and advances progress pass2_done; one audit event (clinical) listing the new row ids, none for a page without items. A page already recorded (p_page_number <= pass2_done) is a no-op answering true. Returns false and writes nothing when p_worker_id does not hold the job. service_role only. Raises 22023 (p_page_number positive and within page_count; p_items an array of objects with a known category, a label of 1..500 characters, details an object, confidence 0..1, naming the element as p_items[i]; p_model non-empty), 55000 (not inspected yet; the page has not been through pass 1; a page out of order). Nothing is written on error.';
-revoke all on function public.record_page_extractions(uuid, text, integer, jsonb, text) from public, anon, authenticated;
-grant execute on function public.record_page_extractions(uuid, text, integer, jsonb, text) to service_role;
+comment on function public.record_page_extractions(uuid, text, integer, jsonb, text, integer) is
+  'Worker step "pass2" (fenced): writes one clinical_extractions row per element of p_items ({category, label, details?, confidence?}; item_index = position from 0; key shell_file_id, page_number, item_index), advances progress pass2_done and adds p_tokens_used (what the pass 2 call used; default 0) to progress tokens_used; one audit event (clinical) listing the new row ids and the tokens, none for a page without items (whose tokens still count). A page already recorded (p_page_number <= pass2_done) is a no-op answering true: no rows, no tokens. Returns false and writes nothing when p_worker_id does not hold the job. service_role only. Raises 22023 (p_page_number positive and within page_count; p_items an array of objects with a known category, a label of 1..500 characters, details an object, confidence 0..1, naming the element as p_items[i]; p_model non-empty; p_tokens_used >= 0), 55000 (not inspected yet; the page has not been through pass 1; a page out of order). Nothing is written on error.';
+revoke all on function public.record_page_extractions(uuid, text, integer, jsonb, text, integer) from public, anon, authenticated;
+grant execute on function public.record_page_extractions(uuid, text, integer, jsonb, text, integer) to service_role;
 
 -- =============================================================================
 -- FUNCTION: record_narrative (fenced) — AI pass 3 → clinical_narratives
@@ -770,10 +813,10 @@ begin
     raise exception 'record_narrative: p_tokens_used must be a non-negative integer' using errcode = '22023';
   end if;
 
-  -- FENCE + PROGRESS + BEAT
-  select s.shell_file_id, s.patient_id, s.previous_progress into v_step
+  -- FENCE + PROGRESS + TOKENS + BEAT
+  select s.shell_file_id, s.patient_id, s.previous_progress, s.advanced into v_step
     from private.record_job_step('record_narrative', p_job_id, p_worker_id,
-           jsonb_build_object('narrative_done', true)) s;
+           jsonb_build_object('narrative_done', true), p_tokens_used) s;
   if not found then
     return false;
   end if;
@@ -788,8 +831,8 @@ begin
     raise exception 'record_narrative: pass 2 is done for % of % pages', v_pass2_done, v_page_count
       using errcode = '55000';
   end if;
-  if v_step.previous_progress -> 'narrative_done' = 'true'::jsonb then
-    return true;  -- ALREADY RECORDED
+  if not v_step.advanced then
+    return true;  -- ALREADY RECORDED (narrative_done was true): no row, no tokens
   end if;
 
   -- RESULT
@@ -809,18 +852,20 @@ begin
 end
 $$;
 comment on function public.record_narrative(uuid, text, text, text, text, integer) is
-  'Worker step "narrative" (fenced): writes the document''s clinical_narratives row (key shell_file_id) and sets progress narrative_done; audited (clinical; lengths, not content). A second call is a no-op answering true. Returns false and writes nothing when p_worker_id does not hold the job. service_role only. Raises 22023 (p_title 1..300 characters; p_narrative, p_model non-empty; p_tokens_used >= 0), 55000 (not inspected yet; pass 2 not done for every page). Nothing is written on error.';
+  'Worker step "narrative" (fenced): writes the document''s clinical_narratives row (key shell_file_id, with p_tokens_used), sets progress narrative_done and adds p_tokens_used to progress tokens_used; audited (clinical; lengths, not content). A second call is a no-op answering true: no row, no tokens. Returns false and writes nothing when p_worker_id does not hold the job. service_role only. Raises 22023 (p_title 1..300 characters; p_narrative, p_model non-empty; p_tokens_used >= 0), 55000 (not inspected yet; pass 2 not done for every page). Nothing is written on error.';
 revoke all on function public.record_narrative(uuid, text, text, text, text, integer) from public, anon, authenticated;
 grant execute on function public.record_narrative(uuid, text, text, text, text, integer) to service_role;
 
 -- =============================================================================
 -- FUNCTION: finish_shell_file_job (fenced) — the last step
+-- USAGE is read here, never taken from the caller: tokens = job_result.tokens_used (the
+-- sum private.record_job_step kept, once per recorded step), seconds = the database's
+-- now() - shell_files.processing_started_at (from the first recorded step to the
+-- finish: waits for capacity, chained invocations and retries included; one clock).
 -- =============================================================================
 create or replace function public.finish_shell_file_job(
   p_job_id uuid,
-  p_worker_id text,
-  p_tokens_used integer,
-  p_processing_seconds integer
+  p_worker_id text
 )
 returns boolean
 language plpgsql
@@ -832,16 +877,10 @@ declare
   v_step record;
   v_progress jsonb;
   v_page_count integer;
+  v_tokens integer;
+  v_seconds integer;
 begin
-  -- GUARD
-  if p_tokens_used is null or p_tokens_used < 0 then
-    raise exception 'finish_shell_file_job: p_tokens_used must be a non-negative integer' using errcode = '22023';
-  end if;
-  if p_processing_seconds is null or p_processing_seconds < 0 then
-    raise exception 'finish_shell_file_job: p_processing_seconds must be a non-negative integer' using errcode = '22023';
-  end if;
-
-  -- FENCE + PROGRESS + BEAT
+  -- FENCE + PROGRESS + BEAT (finish adds no tokens of its own)
   select s.shell_file_id, s.patient_id, s.previous_progress into v_step
     from private.record_job_step('finish_shell_file_job', p_job_id, p_worker_id,
            jsonb_build_object('finished', true)) s;
@@ -864,9 +903,16 @@ begin
       using errcode = '55000';
   end if;
 
+  -- USAGE: what the recorded steps used, and how long since the first of them.
+  v_tokens := case when jsonb_typeof(v_progress -> 'tokens_used') = 'number'
+                   then (v_progress ->> 'tokens_used')::integer else 0 end;
+  select coalesce(greatest(0, round(extract(epoch from now() - f.processing_started_at))), 0)::integer
+    into v_seconds
+    from public.shell_files f
+   where f.id = v_step.shell_file_id;
+
   -- COMPLETE: the job (audited by complete_job), then the shell file.
-  if not public.complete_job(p_job_id, p_worker_id,
-                             jsonb_build_object('tokens_used', p_tokens_used, 'processing_seconds', p_processing_seconds)) then
+  if not public.complete_job(p_job_id, p_worker_id, jsonb_build_object('processing_seconds', v_seconds)) then
     -- Cannot happen: the row is locked and was just beaten by the holder.
     raise exception 'finish_shell_file_job: the job could not be completed' using errcode = '55000';
   end if;
@@ -879,20 +925,20 @@ begin
          updated_at = now()
    where f.id = v_step.shell_file_id;
 
-  perform public.track_ai_processing_usage(v_step.patient_id, p_job_id, p_tokens_used, p_processing_seconds);
+  perform public.track_ai_processing_usage(v_step.patient_id, p_job_id, v_tokens, v_seconds);
 
   perform public.log_audit_event(
     'shell_files', v_step.shell_file_id::text, 'UPDATE', null,
-    jsonb_build_object('status', 'completed', 'page_count', v_page_count, 'tokens_used', p_tokens_used,
-                       'processing_seconds', p_processing_seconds),
+    jsonb_build_object('status', 'completed', 'page_count', v_page_count, 'tokens_used', v_tokens,
+                       'processing_seconds', v_seconds),
     'document processed', 'clinical', v_step.patient_id, p_job_id);
   return true;
 end
 $$;
-comment on function public.finish_shell_file_job(uuid, text, integer, integer) is
-  'Worker step "finish" (fenced): once progress shows every page through text, pass 1 and pass 2 and the narrative done, completes the job (complete_job, job_result += {finished, tokens_used, processing_seconds}), marks the shell file completed (processing_completed_at), counts AI usage (track_ai_processing_usage, once per job) and audits (clinical). Returns false and writes nothing when p_worker_id does not hold the job (also a second finish: the job is completed). service_role only. Raises 22023 (p_tokens_used, p_processing_seconds non-negative), 55000 (the document is not fully processed). Nothing is written on error.';
-revoke all on function public.finish_shell_file_job(uuid, text, integer, integer) from public, anon, authenticated;
-grant execute on function public.finish_shell_file_job(uuid, text, integer, integer) to service_role;
+comment on function public.finish_shell_file_job(uuid, text) is
+  'Worker step "finish" (fenced): once progress shows every page through text, pass 1 and pass 2 and the narrative done, completes the job (complete_job; job_result keeps tokens_used and gains finished and processing_seconds), marks the shell file completed (processing_completed_at), counts AI usage (track_ai_processing_usage, once per job) with tokens = progress tokens_used (the sum of every recorded step''s tokens, kept by private.record_job_step) and seconds = now() - shell_files.processing_started_at (rounded; waits and retries included), both read by the database, not passed by the caller, and audits (clinical). Returns false and writes nothing when p_worker_id does not hold the job (also a second finish: the job is completed). service_role only. Raises 22023 (null job id, empty worker id), 55000 (the document is not fully processed). Nothing is written on error.';
+revoke all on function public.finish_shell_file_job(uuid, text) from public, anon, authenticated;
+grant execute on function public.finish_shell_file_job(uuid, text) to service_role;
 
 -- =============================================================================
 -- FUNCTION: fail_shell_file_job (fenced through fail_job)
@@ -1242,16 +1288,16 @@ begin
     select f.sig, f.who from (values
       ('public.create_shell_file_job(uuid, uuid, text, text, text, bigint, integer, text, integer)', 'service_role'),
       ('public.record_document_inspection(uuid, text, integer, integer[])', 'service_role'),
-      ('public.record_page_text(uuid, text, integer, text, text, numeric, text)', 'service_role'),
+      ('public.record_page_text(uuid, text, integer, text, text, numeric, text, integer)', 'service_role'),
       ('public.record_page_entities(uuid, text, integer, jsonb, text, integer)', 'service_role'),
-      ('public.record_page_extractions(uuid, text, integer, jsonb, text)', 'service_role'),
+      ('public.record_page_extractions(uuid, text, integer, jsonb, text, integer)', 'service_role'),
       ('public.record_narrative(uuid, text, text, text, text, integer)', 'service_role'),
-      ('public.finish_shell_file_job(uuid, text, integer, integer)', 'service_role'),
+      ('public.finish_shell_file_job(uuid, text)', 'service_role'),
       ('public.fail_shell_file_job(uuid, text, jsonb, boolean)', 'service_role'),
       ('public.release_job(uuid, text)', 'service_role'),
       ('public.get_processing_status(uuid)', 'authenticated,service_role'),
       ('public.log_audit_events(uuid, jsonb)', 'service_role'),
-      ('private.record_job_step(text, uuid, text, jsonb)', ''),
+      ('private.record_job_step(text, uuid, text, jsonb, integer)', ''),
       ('private.dispatch_workers()', '')
     ) f (sig, who)
   loop
@@ -1272,6 +1318,13 @@ begin
                          pg_catalog.aclexplode(coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))) a
                    where p.oid = to_regprocedure(v_fn) and a.grantee = 0) then
       v_problems := v_problems || (v_fn || ' must be executable by ' || coalesce(nullif(v_grantees, ''), 'no API role') || ' only');
+    end if;
+    -- One definition per name: an older argument list left behind (create or replace
+    -- with other arguments adds an overload) would still be callable.
+    if (select count(*) from pg_catalog.pg_proc p
+         where p.pronamespace = (select pp.pronamespace from pg_catalog.pg_proc pp where pp.oid = to_regprocedure(v_fn))
+           and p.proname = (select pp.proname from pg_catalog.pg_proc pp where pp.oid = to_regprocedure(v_fn))) > 1 then
+      v_problems := v_problems || (v_fn || ' has another overload (an older signature left behind? drop it)');
     end if;
   end loop;
 

@@ -140,8 +140,8 @@ export interface FakeDatabase {
   entities: Map<number, Entity[]>;
   items: Map<number, ClinicalItem[]>;
   narrative: { title: string; narrative: string } | null;
+  /** job_result.tokens_used: the p_tokens_used of each step, added when it is first recorded. */
   tokens: number;
-  startedAt: number | null;
 }
 
 export function createMockDeps(options: MockOptions = {}) {
@@ -156,7 +156,10 @@ export function createMockDeps(options: MockOptions = {}) {
     items: new Map(),
     narrative: null,
     tokens: 0,
-    startedAt: null,
+  };
+  /** As private.record_job_step: a step's tokens count once, when its result is first written. */
+  const once = <K>(results: { has(key: K): boolean }, key: K, tokens: number) => {
+    if (!results.has(key)) db.tokens += tokens;
   };
   const { providers, calls: providerCalls } = fakeProviders(options.providers);
   const fetch = fakeFetch(() => new Response(null, { status: 202 }));
@@ -168,11 +171,9 @@ export function createMockDeps(options: MockOptions = {}) {
     },
     acquire_api_capacity: () => `lease-${rpcCalls.length}`,
     release_api_capacity: () => true,
-    record_document_inspection: () => {
-      db.startedAt ??= clock.ms;
-      return true;
-    },
+    record_document_inspection: () => true,
     record_page_text: (a) => {
+      once(db.pages, a.p_page_number, a.p_tokens_used);
       db.pages.set(a.p_page_number, {
         source: a.p_text_source,
         text: a.p_page_text,
@@ -181,17 +182,18 @@ export function createMockDeps(options: MockOptions = {}) {
       return true;
     },
     record_page_entities: (a) => {
+      once(db.entities, a.p_page_number, a.p_tokens_used);
       db.entities.set(a.p_page_number, a.p_entities);
-      db.tokens += a.p_tokens_used;
       return true;
     },
     record_page_extractions: (a) => {
+      once(db.items, a.p_page_number, a.p_tokens_used);
       db.items.set(a.p_page_number, a.p_items);
       return true;
     },
     record_narrative: (a) => {
+      if (db.narrative === null) db.tokens += a.p_tokens_used;
       db.narrative = { title: a.p_title, narrative: a.p_narrative };
-      db.tokens += a.p_tokens_used;
       return true;
     },
     finish_shell_file_job: () => true,
@@ -219,6 +221,7 @@ export function createMockDeps(options: MockOptions = {}) {
       serviceRoleKey: SERVICE_KEY,
       budgetMs: 100_000,
       safetyMarginMs: 30_000,
+      chain: true,
     },
     rpc,
     downloadDocument(bucket, path) {
@@ -237,7 +240,6 @@ export function createMockDeps(options: MockOptions = {}) {
       Promise.resolve(db.entities.get(pageNumber) ?? null),
     readExtractions: () =>
       Promise.resolve([...db.items].sort(([a], [b]) => a - b).flatMap(([, items]) => items)),
-    readUsage: () => Promise.resolve({ tokensUsed: db.tokens, startedAt: db.startedAt }),
     providers,
     aiModel: "test-model",
     now: () => clock.ms,

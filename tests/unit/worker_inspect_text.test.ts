@@ -66,16 +66,17 @@ Deno.test("text: a page with a text layer is read from the PDF, with no provider
       p_page_text: undefined,
       p_confidence: null,
       p_provider: null,
+      p_tokens_used: 0,
     },
   );
   assertStringIncludes(args.p_page_text as string, "Medication: Metformin 500 mg twice daily");
   assertEquals(result, { recorded: true, progress: { text_done: 2 } });
 });
 
-Deno.test("text: an OCR page of a PDF goes to the OCR provider as that page, inside acquire/release", async () => {
+Deno.test("text: an OCR page of a PDF goes to the OCR provider as that page, inside acquire/release, with its tokens recorded", async () => {
   const mock = createMockDeps({
     documents: SCANNED,
-    providers: { ocr: () => ({ text: "Referral", confidence: 0.94, usage: usageOf(1) }) },
+    providers: { ocr: () => ({ text: "Referral", confidence: 0.94, usage: usageOf(1, 700, 80) }) },
   });
   const ctx = stepContext(mock.deps);
   const result = await pageText(ctx, 1, [1]);
@@ -102,7 +103,13 @@ Deno.test("text: an OCR page of a PDF goes to the OCR provider as that page, ins
     p_page_text: "Referral",
     p_confidence: 0.94,
     p_provider: "fake_ocr",
+    p_tokens_used: 780,
   });
+  assertEquals(
+    mock.rpcCalls[1].args.p_actual_tokens,
+    780,
+    "the same tokens the rate limiter was told",
+  );
   assertEquals(result, { recorded: true, progress: { text_done: 1 } });
 });
 

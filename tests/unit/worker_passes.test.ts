@@ -1,6 +1,7 @@
 // The AI steps and finish: each reads what the earlier steps recorded, makes its one provider
 // call inside acquire/release, and ends with its record_* RPC carrying the provider's output,
-// the model and the tokens the provider reported.
+// the model and the tokens the provider reported. Finish reports no usage: the database
+// counts what the record_* RPCs recorded.
 
 import { assertEquals, assertRejects } from "@std/assert";
 import { usageOf } from "../../functions/_shared/providers/errors.ts";
@@ -9,7 +10,7 @@ import { finish } from "../../functions/_shared/worker/finish.ts";
 import { narrative } from "../../functions/_shared/worker/narrative.ts";
 import { pass1 } from "../../functions/_shared/worker/pass1.ts";
 import { pass2 } from "../../functions/_shared/worker/pass2.ts";
-import { createMockDeps, stepContext, T0 } from "../support/worker_deps.ts";
+import { createMockDeps, stepContext } from "../support/worker_deps.ts";
 
 const FENCE = { p_job_id: "job-1", p_worker_id: "worker-1" };
 const ENTITY: Entity = { type: "medication", text: "Metformin 500 mg", confidence: 0.9 };
@@ -74,6 +75,7 @@ Deno.test("pass 1 and pass 2 on a blank page: recorded empty, with no provider c
   assertEquals(mock.rpcCalls[0].args.p_entities, []);
   assertEquals(mock.rpcCalls[0].args.p_tokens_used, 0);
   assertEquals(mock.rpcCalls[1].args.p_items, []);
+  assertEquals(mock.rpcCalls[1].args.p_tokens_used, 0);
 });
 
 Deno.test("pass 2: the page's text with pass 1's entities goes to extractClinical; the items are recorded", async () => {
@@ -95,6 +97,7 @@ Deno.test("pass 2: the page's text with pass 1's entities goes to extractClinica
     p_page_number: 2,
     p_items: [ITEM],
     p_model: "test-model",
+    p_tokens_used: 150,
   });
   assertEquals(result, { recorded: true, progress: { pass2_done: 2 } });
 });
@@ -137,19 +140,14 @@ Deno.test("narrative: every page in order with every item goes to writeNarrative
   assertEquals(result, { recorded: true, progress: { narrative_done: true } });
 });
 
-Deno.test("finish: finish_shell_file_job with the recorded tokens and the seconds since processing started", async () => {
+Deno.test("finish: finish_shell_file_job with the fence only (the database counts tokens and seconds), and no reads", async () => {
   const mock = createMockDeps();
   mock.db.tokens = 4321;
-  mock.db.startedAt = T0;
-  mock.clock.ms = T0 + 95_400;
   assertEquals(await finish(stepContext(mock.deps)), {
     recorded: true,
     progress: { finished: true },
   });
-  assertEquals(mock.rpcCalls, [{
-    name: "finish_shell_file_job",
-    args: { ...FENCE, p_tokens_used: 4321, p_processing_seconds: 95 },
-  }]);
+  assertEquals(mock.rpcCalls, [{ name: "finish_shell_file_job", args: FENCE }]);
 });
 
 Deno.test("finish: false from finish_shell_file_job (lease lost) is not recorded", async () => {

@@ -203,3 +203,78 @@ Deno.test("a chain that cannot be sent is logged; the next cron tick dispatches 
     error: "connection refused",
   });
 });
+
+Deno.test("tokens: every token a provider reports reaches the database once, with the record of the step that used it", async () => {
+  // The scanned PDF: one OCR page, then passes 1-3; every call reports 120 + 30 tokens.
+  const usage = { requests: 1, promptTokens: 120, completionTokens: 30, tokens: 150 };
+  const mock = createMockDeps({
+    queue: [claimedRow({ path: "patient-1/scan.pdf" })],
+    documents,
+    providers: { usage, ocr: () => ({ text: "Referral: asthma", confidence: 0.9, usage }) },
+  });
+  const summary = await runInvocation(mock.deps, "worker-1");
+  assertEquals(summary.jobs, [{ job_id: "job-1", steps: 6, outcome: "finished" }]);
+  const recorded = mock.rpcCalls.filter((c) =>
+    c.name.startsWith("record_") && "p_tokens_used" in c.args
+  );
+  assertEquals(recorded.map((c) => [c.name, c.args.p_tokens_used]), [
+    ["record_page_text", 150],
+    ["record_page_entities", 150],
+    ["record_page_extractions", 150],
+    ["record_narrative", 150],
+  ]);
+  // What the rate limiter was told equals what usage will count; finish passes none of it.
+  const released = mock.rpcCalls.filter((c) => c.name === "release_api_capacity");
+  assertEquals(released.map((c) => c.args.p_actual_tokens), [150, 150, 150, 150]);
+  assertEquals(mock.db.tokens, 600);
+  assertEquals(mock.rpcCalls.find((c) => c.name === "finish_shell_file_job")?.args, {
+    p_job_id: "job-1",
+    p_worker_id: "worker-1",
+  });
+});
+
+Deno.test("settings.chain false (the long-running worker): a spent budget releases the job and chains nothing", async () => {
+  const mock = createMockDeps({
+    queue: [claimedRow()],
+    documents,
+    onRpc: (call) => {
+      if (call.name.startsWith("record_")) mock.clock.ms += 25_000;
+    },
+  });
+  mock.deps.settings = { ...mock.deps.settings, chain: false };
+  const summary = await runInvocation(mock.deps, "worker-1");
+  assertEquals(summary.jobs, [{ job_id: "job-1", steps: 3, outcome: "released" }]);
+  assertEquals(summary.outcome, "budget_spent");
+  assertEquals(mock.names().at(-1), "release_job");
+  assertEquals(mock.fetchCalls, []);
+  assertEquals(mock.logs.filter((l) => String(l.event).startsWith("chain")), []);
+});
+
+Deno.test("options.stop: the step under way ends with its record, the job is released, nothing is chained", async () => {
+  const stop = new AbortController();
+  const mock = createMockDeps({
+    queue: [claimedRow(), claimedRow({ job_id: "job-2" })],
+    documents,
+    // The signal arrives while page 1's text is being recorded.
+    onRpc: (call) => {
+      if (call.name === "record_page_text") stop.abort();
+    },
+  });
+  const summary = await runInvocation(mock.deps, "worker-1", { stop: stop.signal });
+  assertEquals(steps(mock.logs), [["job-1", "inspect", null], ["job-1", "text", 1]]);
+  assertEquals(mock.names().slice(-2), ["record_page_text", "release_job"]);
+  assertEquals(summary.jobs, [{ job_id: "job-1", steps: 2, outcome: "released" }]);
+  assertEquals(summary.outcome, "stopped");
+  assertEquals(
+    mock.names().filter((n) => n === "claim_next_job_v3").length,
+    1,
+    "job-2 is not claimed",
+  );
+  assertEquals(mock.fetchCalls, [], "a stopped worker chains nothing, even with settings.chain");
+});
+
+Deno.test("options.stop already aborted: nothing is claimed", async () => {
+  const mock = createMockDeps({ queue: [claimedRow()], documents });
+  const summary = await runInvocation(mock.deps, "worker-1", { stop: AbortSignal.abort() });
+  assertEquals([summary.outcome, mock.rpcCalls, mock.fetchCalls], ["stopped", [], []]);
+});

@@ -12,8 +12,15 @@ Deno.test("defaults: a 100 s budget with a 30 s safety margin", () => {
     serviceRoleKey: "key",
     budgetMs: 100_000,
     safetyMarginMs: 30_000,
+    chain: true,
   });
   assertEquals(workerSettings({ ...BASE, WORKER_BUDGET_MS: " " }).budgetMs, 100_000);
+});
+
+Deno.test("chain is the host's choice, not the environment's: on unless the host turns it off", () => {
+  assertEquals(workerSettings({ ...BASE, WORKER_CHAIN: "false" }).chain, true);
+  assertEquals(workerSettings(BASE, { chain: false }).chain, false);
+  assertEquals(workerSettings(BASE, { chain: true }).chain, true);
 });
 
 Deno.test("WORKER_BUDGET_MS and WORKER_SAFETY_MARGIN_MS override them", () => {

@@ -1,6 +1,7 @@
-// Everything the worker reaches the world through. functions/job-worker/deps.ts builds the
-// real ones (supabase-js service client, providers from the environment, Date.now, fetch);
-// unit tests pass fakes (tests/support/worker_deps.ts).
+// Everything the worker reaches the world through. service_deps.ts builds the real ones
+// (supabase-js service client, providers from the environment, Date.now, fetch) for the
+// job-worker function and the long-running worker; unit tests pass fakes
+// (tests/support/worker_deps.ts).
 
 import type { ClinicalItem, Entity, PageText } from "../providers/types.ts";
 import type { Providers } from "../providers/config.ts";
@@ -18,11 +19,6 @@ export interface WorkerDeps {
   readEntities(shellFileId: string, pageNumber: number): Promise<Entity[] | null>;
   /** Pass 2's items of a document, by page then item_index. */
   readExtractions(shellFileId: string): Promise<ClinicalItem[]>;
-  /**
-   * What finish reports to usage tracking: the tokens recorded with pass 1 and the narrative
-   * (pass 2 and OCR record none), and shell_files.processing_started_at.
-   */
-  readUsage(shellFileId: string): Promise<{ tokensUsed: number; startedAt: number | null }>;
   providers: Providers;
   /** The model the AI provider calls, recorded with each AI result. */
   aiModel: string;

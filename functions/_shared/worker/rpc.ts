@@ -51,6 +51,8 @@ export interface Rpcs {
       p_page_text: string;
       p_confidence: number | null;
       p_provider: string | null;
+      /** What the OCR call used; 0 for a PDF text layer. Counted once, with the page. */
+      p_tokens_used: number;
     };
     returns: boolean;
   };
@@ -64,17 +66,23 @@ export interface Rpcs {
     returns: boolean;
   };
   record_page_extractions: {
-    args: Fenced & { p_page_number: number; p_items: ClinicalItem[]; p_model: string };
+    args: Fenced & {
+      p_page_number: number;
+      p_items: ClinicalItem[];
+      p_model: string;
+      p_tokens_used: number;
+    };
     returns: boolean;
   };
   record_narrative: {
     args: Fenced & { p_title: string; p_narrative: string; p_model: string; p_tokens_used: number };
     returns: boolean;
   };
-  finish_shell_file_job: {
-    args: Fenced & { p_tokens_used: number; p_processing_seconds: number };
-    returns: boolean;
-  };
+  /**
+   * Usage is the database's own: the tokens the record_* RPCs accumulated in job_result
+   * (once per recorded step) and the seconds since shell_files.processing_started_at.
+   */
+  finish_shell_file_job: { args: Fenced; returns: boolean };
   fail_shell_file_job: {
     args: Fenced & { p_error: JobError; p_retryable: boolean };
     returns: "retrying" | "dead_lettered" | null;

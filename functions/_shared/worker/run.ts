@@ -1,7 +1,9 @@
 // One invocation of the worker: claim a job, take its steps while the budget leaves room,
 // settle the job (finished, released to the next invocation, rescheduled or failed), and
 // claim the next one while time remains. The record_* RPC that ends each step is the
-// checkpoint, so stopping between any two steps loses nothing.
+// checkpoint, so stopping between any two steps loses nothing. A spent budget chains a new
+// job-worker invocation when settings.chain says so (the Edge Function); the long-running
+// worker does not chain and stops early through options.stop.
 
 import { fence, type StepContext, type StepResult } from "./context.ts";
 import type { WorkerDeps } from "./deps.ts";
@@ -20,7 +22,7 @@ import { pageText } from "./text.ts";
 export type JobOutcome =
   /** finish_shell_file_job recorded it. */
   | "finished"
-  /** The budget ran out: release_job handed it back for the next invocation. */
+  /** The budget ran out (or options.stop): release_job handed it back for the next invocation. */
   | "released"
   /** A fenced RPC said this worker no longer holds the job; nothing more was written. */
   | "lease_lost"
@@ -39,18 +41,35 @@ export interface RunSummary {
   worker_id: string;
   jobs: JobReport[];
   steps: number;
-  /** idle: nothing left to claim; budget_spent: stopped for time and chained; error: see the log. */
+  /**
+   * idle: nothing left to claim; budget_spent: stopped for time (and chained if
+   * settings.chain); stopped: options.stop was aborted; error: see the log.
+   */
   outcome:
     | "idle"
     | "budget_spent"
+    | "stopped"
     | "error"
     | Exclude<JobOutcome, "finished" | "released" | "failed_permanent">;
 }
 
-export async function runInvocation(deps: WorkerDeps, workerId: string): Promise<RunSummary> {
+export interface InvocationOptions {
+  /**
+   * Aborted: no further step starts. The step under way ends with its record (a step is
+   * the unit of work), the job is handed back (release_job), and nothing is chained.
+   */
+  stop?: AbortSignal;
+}
+
+export async function runInvocation(
+  deps: WorkerDeps,
+  workerId: string,
+  options: InvocationOptions = {},
+): Promise<RunSummary> {
   const startedAt = deps.now();
   const { budgetMs, safetyMarginMs } = deps.settings;
-  const hasTime = () => budgetMs - (deps.now() - startedAt) >= safetyMarginMs;
+  const stopped = () => options.stop?.aborted === true;
+  const hasTime = () => !stopped() && budgetMs - (deps.now() - startedAt) >= safetyMarginMs;
   const jobs: JobReport[] = [];
   const summary = (outcome: RunSummary["outcome"]): RunSummary => ({
     worker_id: workerId,
@@ -74,7 +93,8 @@ export async function runInvocation(deps: WorkerDeps, workerId: string): Promise
         return summary(report.outcome);
       }
     }
-    await chain(deps, workerId);
+    if (stopped()) return summary("stopped");
+    if (deps.settings.chain) await chain(deps, workerId);
     return summary("budget_spent");
   } catch (error) {
     // Settling the job failed (the database is unreachable?): its lease expires and the

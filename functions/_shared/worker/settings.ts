@@ -4,6 +4,9 @@
 //                             invocation, well inside the Edge Runtime's 150 s wall clock
 //   WORKER_SAFETY_MARGIN_MS   default 30000: no step starts with less than this left of the
 //                             budget, so a step's provider call and its record still fit
+// and one that is not configuration but a property of the host (options.chain): whether a
+// spent budget chains a new job-worker invocation (the Edge Function) or not (the
+// long-running worker, which starts its next round itself).
 
 import { platformEnv } from "../env.ts";
 
@@ -12,6 +15,8 @@ export interface WorkerSettings {
   serviceRoleKey: string;
   budgetMs: number;
   safetyMarginMs: number;
+  /** A spent budget POSTs a new job-worker invocation (true) or only returns (false). */
+  chain: boolean;
 }
 
 const WALL_CLOCK_MS = 150_000;
@@ -24,7 +29,10 @@ function millis(env: Record<string, string | undefined>, name: string, fallback:
   return value;
 }
 
-export function workerSettings(env: Record<string, string | undefined>): WorkerSettings {
+export function workerSettings(
+  env: Record<string, string | undefined>,
+  options: { chain?: boolean } = {},
+): WorkerSettings {
   const platform = platformEnv(env);
   const budgetMs = millis(env, "WORKER_BUDGET_MS", 100_000);
   const safetyMarginMs = millis(env, "WORKER_SAFETY_MARGIN_MS", 30_000);
@@ -36,5 +44,6 @@ export function workerSettings(env: Record<string, string | undefined>): WorkerS
     serviceRoleKey: platform.SUPABASE_SERVICE_ROLE_KEY,
     budgetMs,
     safetyMarginMs,
+    chain: options.chain ?? true,
   };
 }

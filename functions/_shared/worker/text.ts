@@ -1,5 +1,6 @@
 // Step 2, per page: the page's text. A PDF page with a text layer is read from the PDF itself
-// (no provider call); a scanned page or an image goes to the OCR provider.
+// (no provider call, no tokens); a scanned page or an image goes to the OCR provider, and the
+// tokens it reports are recorded with the page.
 
 import type { PdfDocument } from "../pdf.ts";
 import type { OcrInput } from "../providers/types.ts";
@@ -10,7 +11,7 @@ import type { Rpcs } from "./rpc.ts";
 
 type PageText = Pick<
   Rpcs["record_page_text"]["args"],
-  "p_text_source" | "p_page_text" | "p_confidence" | "p_provider"
+  "p_text_source" | "p_page_text" | "p_confidence" | "p_provider" | "p_tokens_used"
 >;
 
 export async function pageText(
@@ -37,6 +38,7 @@ async function fromTextLayer(pdf: PdfDocument, page: number): Promise<PageText> 
     p_page_text: layer.text,
     p_confidence: null,
     p_provider: null,
+    p_tokens_used: 0,
   };
 }
 
@@ -60,5 +62,6 @@ async function fromOcr(
     p_page_text: result.text,
     p_confidence: result.confidence,
     p_provider: ocr.name,
+    p_tokens_used: result.usage.tokens,
   };
 }

@@ -16,14 +16,14 @@ create temp table files_before as select * from public.shell_files where id = :'
 create temp table counts_before as select (select count(*) from public.audit_log) as audit, (select count(*) from public.usage_events) as usage;
 
 select tests.authenticate_as_service_role();
-select is(public.finish_shell_file_job(:'job_id', 'w1', 10, 1), false, 'the old holder: false');
+select is(public.finish_shell_file_job(:'job_id', 'w1'), false, 'the old holder: false');
 select tests.clear_authentication();
 select set_eq(format('select * from public.job_queue where id = %L', :'job_id'), 'select * from jobs_before', 'the job unchanged');
 select set_eq(format('select * from public.shell_files where id = %L', :'shell_file_id'), 'select * from files_before', 'the shell file unchanged');
 select ok((select count(*) from public.audit_log) = (select audit from counts_before)
           and (select count(*) from public.usage_events) = (select usage from counts_before), 'no audit, no usage');
 select tests.authenticate_as_service_role();
-select is(public.finish_shell_file_job(:'job_id', 'w2', 10, 1), true, 'the new holder finishes');
+select is(public.finish_shell_file_job(:'job_id', 'w2'), true, 'the new holder finishes');
 select tests.clear_authentication();
 
 select * from finish();

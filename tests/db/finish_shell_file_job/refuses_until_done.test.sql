@@ -19,15 +19,15 @@ create temp table counts_before as select (select count(*) from public.audit_log
 grant select on jobs_before, files_before, counts_before to service_role;
 
 select tests.authenticate_as_service_role();
-select throws_ok(format($$select public.finish_shell_file_job(%L, 'w1', 0, 0)$$, :'j_fresh'), '55000',
+select throws_ok(format($$select public.finish_shell_file_job(%L, 'w1')$$, :'j_fresh'), '55000',
   'finish_shell_file_job: the document is not fully processed (pages not inspected, text 0, pass 1 0, pass 2 0, narrative false)', 'not inspected');
-select throws_ok(format($$select public.finish_shell_file_job(%L, 'w1', 0, 0)$$, :'j_text'), '55000',
+select throws_ok(format($$select public.finish_shell_file_job(%L, 'w1')$$, :'j_text'), '55000',
   'finish_shell_file_job: the document is not fully processed (pages 3, text 2, pass 1 0, pass 2 0, narrative false)', 'text not done');
-select throws_ok(format($$select public.finish_shell_file_job(%L, 'w1', 0, 0)$$, :'j_pass1'), '55000',
+select throws_ok(format($$select public.finish_shell_file_job(%L, 'w1')$$, :'j_pass1'), '55000',
   'finish_shell_file_job: the document is not fully processed (pages 3, text 3, pass 1 2, pass 2 0, narrative false)', 'pass 1 not done');
-select throws_ok(format($$select public.finish_shell_file_job(%L, 'w1', 0, 0)$$, :'j_pass2'), '55000',
+select throws_ok(format($$select public.finish_shell_file_job(%L, 'w1')$$, :'j_pass2'), '55000',
   'finish_shell_file_job: the document is not fully processed (pages 3, text 3, pass 1 3, pass 2 2, narrative false)', 'pass 2 not done');
-select throws_ok(format($$select public.finish_shell_file_job(%L, 'w1', 0, 0)$$, :'j_narr'), '55000',
+select throws_ok(format($$select public.finish_shell_file_job(%L, 'w1')$$, :'j_narr'), '55000',
   'finish_shell_file_job: the document is not fully processed (pages 3, text 3, pass 1 3, pass 2 3, narrative false)', 'no narrative yet');
 select tests.clear_authentication();
 

@@ -14,8 +14,8 @@ select results_eq(
   $$values (3, 'processing'::text, now(), null::jsonb)$$,
   'the shell file: page count, processing, started now');
 select is((select job_result from public.job_queue where id = :'job_id'),
-  '{"page_count": 3, "ocr_pages": [1, 3], "text_done": 0, "pass1_done": 0, "pass2_done": 0, "narrative_done": false}'::jsonb,
-  'progress: page_count, ocr_pages (sorted), every counter at 0');
+  '{"page_count": 3, "ocr_pages": [1, 3], "text_done": 0, "pass1_done": 0, "pass2_done": 0, "narrative_done": false, "tokens_used": 0}'::jsonb,
+  'progress: page_count, ocr_pages (sorted), every counter at 0, no tokens yet');
 select is((select heartbeat_at from public.job_queue where id = :'job_id'), now(), 'the lease was extended');
 select results_eq(
   format($$select table_name, record_id, operation, compliance_category, patient_id, new_values

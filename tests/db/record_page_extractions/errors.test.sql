@@ -1,7 +1,7 @@
 -- Bad arguments: 22023 naming the parameter (and the item, as p_items[i]); nothing written,
 -- not even the valid items before a bad one. The category list is the table's CHECK.
 begin;
-select plan(17);
+select plan(19);
 
 select tests.create_user_with_profile('rpx_err_alice') as alice \gset
 select job_id, shell_file_id from tests.create_processing_job(:'alice', 'w1',
@@ -18,6 +18,10 @@ select throws_ok(format($$select public.record_page_extractions(%L, 'w1', 0, '[]
 select throws_ok(pg_temp.call('{"items": []}'), '22023', 'record_page_extractions: p_items must be a JSON array', 'an object');
 select throws_ok(format($$select public.record_page_extractions(%L, 'w1', 1, '[]', '')$$, :'job_id'), '22023',
   'record_page_extractions: p_model must not be empty', 'empty model');
+select throws_ok(format($$select public.record_page_extractions(%L, 'w1', 1, '[]', 'm', -1)$$, :'job_id'), '22023',
+  'record_page_extractions: p_tokens_used must be a non-negative integer', 'negative tokens');
+select throws_ok(format($$select public.record_page_extractions(%L, 'w1', 1, '[]', 'm', null)$$, :'job_id'), '22023',
+  'record_page_extractions: p_tokens_used must be a non-negative integer', 'null tokens');
 select throws_ok(pg_temp.call('[{"category": "other", "label": "ok"}, "text"]'), '22023',
   'record_page_extractions: p_items[1] must be a JSON object', 'an item that is not an object (named by position)');
 select throws_ok(pg_temp.call('[{"category": "diagnosis", "label": "x"}]'), '22023',

@@ -13,9 +13,9 @@ update public.job_queue set heartbeat_at = now() - interval '5 seconds' where id
 create temp table jobs_before as select * from public.job_queue where id = :'job_id';
 create temp table audit_before as select count(*) as n from public.audit_log;
 
-select is(public.record_page_extractions(:'job_id', 'w1', 1, '[{"category": "other", "label": "late"}]', 'm'), false, 'the old holder: false');
+select is(public.record_page_extractions(:'job_id', 'w1', 1, '[{"category": "other", "label": "late"}]', 'm', 300), false, 'the old holder: false');
 select is((select count(*)::integer from public.clinical_extractions where shell_file_id = :'shell_file_id'), 0, 'no row');
-select set_eq(format('select * from public.job_queue where id = %L', :'job_id'), 'select * from jobs_before', 'no progress, no beat');
+select set_eq(format('select * from public.job_queue where id = %L', :'job_id'), 'select * from jobs_before', 'no progress, no tokens, no beat');
 select is((select count(*) from public.audit_log), (select n from audit_before), 'no audit event');
 select is(public.record_page_extractions(:'job_id', 'w2', 1, '[{"category": "other", "label": "x"}]', 'm'), true, 'the new holder records');
 

@@ -16,11 +16,11 @@ select throws_ok(format($$select public.record_page_extractions(%L, 'w1', 4, '[]
   'record_page_extractions: p_page_number must be between 1 and the page count (3)', 'beyond the page count');
 select throws_ok(format($$select public.record_page_extractions(%L, 'w1', 3, '[]', 'm')$$, :'job_id'), '55000',
   'record_page_extractions: page 3 has not been through pass 1 yet', 'a page not through pass 1');
-select throws_ok(format($$select public.record_page_extractions(%L, 'w1', 2, '[{"category": "other", "label": "x"}]', 'm')$$, :'job_id'), '55000',
+select throws_ok(format($$select public.record_page_extractions(%L, 'w1', 2, '[{"category": "other", "label": "x"}]', 'm', 300)$$, :'job_id'), '55000',
   'record_page_extractions: pages are recorded in order; the next page is 1', 'page 2 before page 1');
 select is((select count(*)::integer from public.clinical_extractions where shell_file_id = :'shell_file_id'), 0, 'no row written');
 select ok(not exists (select * from public.job_queue except select * from jobs_before)
-          and (select count(*) from public.audit_log) = (select n from audit_before), 'no progress, no beat, no audit');
+          and (select count(*) from public.audit_log) = (select n from audit_before), 'no progress, no tokens, no beat, no audit');
 
 select * from finish();
 rollback;

@@ -7,7 +7,7 @@ select tests.create_user_with_profile('rpx_perm_bob') as bob \gset
 select job_id as own_job from tests.create_processing_job(:'alice', 'w1', '{"page_count": 1, "text_done": 1, "pass1_done": 1}') \gset
 select job_id as other_job from tests.create_processing_job(:'bob', 'w1', '{"page_count": 1, "text_done": 1, "pass1_done": 1}') \gset
 
-select ok(not has_function_privilege('public', 'public.record_page_extractions(uuid, text, integer, jsonb, text)', 'execute'), 'PUBLIC has no EXECUTE');
+select ok(not has_function_privilege('public', 'public.record_page_extractions(uuid, text, integer, jsonb, text, integer)', 'execute'), 'PUBLIC has no EXECUTE');
 select tests.authenticate_as_anon();
 select throws_ok(format($$select public.record_page_extractions(%L, 'w1', 1, '[{"category": "other", "label": "x"}]', 'm')$$, :'own_job'), '42501',
   'permission denied for function record_page_extractions', 'anon: refused');

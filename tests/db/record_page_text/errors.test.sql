@@ -1,6 +1,6 @@
 -- Bad arguments: 22023 with the exact message, and nothing written.
 begin;
-select plan(10);
+select plan(12);
 
 select tests.create_user_with_profile('rpt_err_alice') as alice \gset
 select job_id, shell_file_id from tests.create_processing_job(:'alice', 'w1',
@@ -20,6 +20,10 @@ select throws_ok(format($$select public.record_page_text(%L, 'w1', 1, 'ocr', 't'
   'record_page_text: p_confidence must be between 0 and 1', 'confidence above 1');
 select throws_ok(format($$select public.record_page_text(%L, 'w1', 1, 'ocr', 't', -0.1, null)$$, :'job_id'), '22023',
   'record_page_text: p_confidence must be between 0 and 1', 'negative confidence');
+select throws_ok(format($$select public.record_page_text(%L, 'w1', 1, 'ocr', 't', null, null, -1)$$, :'job_id'), '22023',
+  'record_page_text: p_tokens_used must be a non-negative integer', 'negative tokens');
+select throws_ok(format($$select public.record_page_text(%L, 'w1', 1, 'ocr', 't', null, null, null)$$, :'job_id'), '22023',
+  'record_page_text: p_tokens_used must be a non-negative integer', 'null tokens');
 select throws_ok($$select public.record_page_text(null, 'w1', 1, 'ocr', 't', null, null)$$, '22023',
   'record_page_text: p_job_id must not be null', 'null job id');
 select throws_ok(format($$select public.record_page_text(%L, '', 1, 'ocr', 't', null, null)$$, :'job_id'), '22023',

@@ -21,7 +21,7 @@ select results_eq(
   format($$select table_name, record_id, operation, compliance_category, patient_id, new_values
              from public.audit_log where job_id = %L$$, :'job_id'),
   format($$values ('shell_file_pages'::text, %L::text, 'INSERT'::text, 'clinical'::text, %L::uuid,
-                   '{"page_number": 1, "text_source": "pdf_text_layer", "provider": null, "text_length": 12}'::jsonb)$$,
+                   '{"page_number": 1, "text_source": "pdf_text_layer", "provider": null, "text_length": 12, "tokens_used": 0}'::jsonb)$$,
          :'shell_file_id' || ':1', :'alice'),
   'one clinical audit event with patient and job, and the text''s length, not the text');
 
