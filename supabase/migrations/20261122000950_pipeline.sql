@@ -1247,14 +1247,24 @@ begin
       using errcode = '55000';
   end if;
 
-  -- WORK: claimable = pending and due (counted no further than the cap).
-  select count(*)::integer into v_n
-    from (select 1
-            from public.job_queue q
-           where q.status = 'pending'
-             and q.job_type = 'shell_file_processing'
-             and q.scheduled_at <= now()
-           limit v_max) c;
+  -- WORK: the jobs the next claims would take (pending, due, in claim order, no more than
+  -- the cap), but no more per provider endpoint than it has free concurrency slots: an
+  -- invocation started without headroom would only reschedule its job. An endpoint
+  -- without an active rate-limit row (or without a concurrency limit) is not limited here.
+  select coalesce(sum(case when r.concurrent_requests is null then g.jobs
+                           else least(g.jobs, greatest(r.concurrent_requests - r.active_requests, 0)) end), 0)::integer
+    into v_n
+    from (select q.api_provider, q.api_endpoint, count(*) as jobs
+            from (select j.api_provider, j.api_endpoint
+                    from public.job_queue j
+                   where j.status = 'pending'
+                     and j.job_type = 'shell_file_processing'
+                     and j.scheduled_at <= now()
+                   order by j.priority desc, j.created_at
+                   limit v_max) q
+           group by q.api_provider, q.api_endpoint) g
+    left join public.api_rate_limits r
+      on r.provider_name = g.api_provider and r.api_endpoint = g.api_endpoint and r.status = 'active';
 
   -- INVOKE: n requests, sent by pg_net once this transaction commits.
   for i in 1 .. v_n loop
@@ -1268,7 +1278,7 @@ begin
 end
 $$;
 comment on function private.dispatch_workers() is
-  'pg_cron dispatch-workers (every minute): reads project_url and service_role_key from vault.decrypted_secrets and sends n = least(claimable pending shell_file_processing jobs, dispatch.max_invocations_per_tick (default 8)) net.http_post calls to <project_url>/functions/v1/job-worker with "Authorization: Bearer <key>", body {"source": "cron"}, 5 s timeout; returns n. Raises 55000 naming the Vault secret that is missing. Internal; no grants (runs as postgres).';
+  'pg_cron dispatch-workers (every minute): reads project_url and service_role_key from vault.decrypted_secrets and sends n = least(claimable pending shell_file_processing jobs, dispatch.max_invocations_per_tick (default 8)), counting per provider endpoint no more jobs than it has free concurrency slots, net.http_post calls to <project_url>/functions/v1/job-worker with "Authorization: Bearer <key>", body {"source": "cron"}, 5 s timeout; returns n. Raises 55000 naming the Vault secret that is missing. Internal; no grants (runs as postgres).';
 revoke all on function private.dispatch_workers() from public, anon, authenticated;
 
 -- pg_cron 1.4's cron.schedule(name, ...) updates the job of that name in place.
