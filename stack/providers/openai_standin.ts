@@ -23,6 +23,7 @@ import {
   type Knobs,
   type MalformedMode,
   type Reply,
+  runStandInProcess,
   serveStandIn,
   type StandIn,
 } from "./standin_server.ts";
@@ -198,19 +199,4 @@ export function startOpenAIStandIn(options: OpenAIStandInOptions = {}): StandIn 
   }, options);
 }
 
-if (import.meta.main) {
-  const port = Number(Deno.env.get("OPENAI_STANDIN_PORT") ?? "0");
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error("openai stand-in: OPENAI_STANDIN_PORT must be a port number");
-    Deno.exit(1);
-  }
-  const standIn = startOpenAIStandIn({
-    port,
-    apiKey: Deno.env.get("OPENAI_STANDIN_API_KEY") || undefined,
-    log: (line) => console.log(`${new Date().toISOString()} ${line}`),
-  });
-  console.log(`${new Date().toISOString()} openai stand-in listening on ${standIn.url}`);
-  const stop = () => standIn.close().then(() => Deno.exit(0));
-  Deno.addSignalListener("SIGTERM", stop);
-  Deno.addSignalListener("SIGINT", stop);
-}
+if (import.meta.main) runStandInProcess("openai stand-in", "OPENAI_STANDIN", startOpenAIStandIn);

@@ -329,3 +329,28 @@ export function serveStandIn(api: StandInApi, options: StandInOptions = {}): Sta
     },
   };
 }
+
+/**
+ * Runs a stand-in as a process (the stack starts them this way): port and key from
+ * `<PREFIX>_PORT` / `<PREFIX>_API_KEY`, one timestamped log line per request, exit on SIGTERM.
+ */
+export function runStandInProcess(
+  label: string,
+  envPrefix: string,
+  start: (options: { port: number; apiKey?: string; log: (line: string) => void }) => StandIn,
+) {
+  const port = Number(Deno.env.get(`${envPrefix}_PORT`) ?? "0");
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`${label}: ${envPrefix}_PORT must be a port number`);
+    Deno.exit(1);
+  }
+  const standIn = start({
+    port,
+    apiKey: Deno.env.get(`${envPrefix}_API_KEY`) || undefined,
+    log: (line) => console.log(`${new Date().toISOString()} ${line}`),
+  });
+  console.log(`${new Date().toISOString()} ${label} listening on ${standIn.url}`);
+  const stop = () => standIn.close().then(() => Deno.exit(0));
+  Deno.addSignalListener("SIGTERM", stop);
+  Deno.addSignalListener("SIGINT", stop);
+}

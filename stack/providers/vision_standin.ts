@@ -17,6 +17,7 @@ import {
   type Knobs,
   type MalformedMode,
   type Reply,
+  runStandInProcess,
   serveStandIn,
   type StandIn,
 } from "./standin_server.ts";
@@ -203,19 +204,4 @@ export function startVisionStandIn(options: VisionStandInOptions = {}): StandIn 
   }, options);
 }
 
-if (import.meta.main) {
-  const port = Number(Deno.env.get("VISION_STANDIN_PORT") ?? "0");
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error("vision stand-in: VISION_STANDIN_PORT must be a port number");
-    Deno.exit(1);
-  }
-  const standIn = startVisionStandIn({
-    port,
-    apiKey: Deno.env.get("VISION_STANDIN_API_KEY") || undefined,
-    log: (line) => console.log(`${new Date().toISOString()} ${line}`),
-  });
-  console.log(`${new Date().toISOString()} vision stand-in listening on ${standIn.url}`);
-  const stop = () => standIn.close().then(() => Deno.exit(0));
-  Deno.addSignalListener("SIGTERM", stop);
-  Deno.addSignalListener("SIGINT", stop);
-}
+if (import.meta.main) runStandInProcess("vision stand-in", "VISION_STANDIN", startVisionStandIn);

@@ -163,19 +163,7 @@ export async function overrideConfig(sql: postgres.Sql, key: string, value: unkn
 
 // --- the provider stand-ins (stack/providers/standin_server.ts) -------------------------------
 
-export interface StandInCounters {
-  requests: number;
-  requestsThisMinute: number;
-  peakRequestsPerMinute: number;
-  promptTokens: number;
-  completionTokens: number;
-  concurrent: number;
-  peakConcurrent: number;
-  rateLimited: number;
-  serverErrors: number;
-  hung: number;
-  malformed: number;
-}
+import type { Counters as StandInCounters } from "../../stack/providers/standin_server.ts";
 
 export type StandInName = "openai" | "vision";
 
