@@ -1,9 +1,12 @@
 // One invocation end to end over the fakes: every step of a document in order, resuming a
 // job where its progress says, the next job claimed after a finish, and the budget: steps
-// stop when the clock says so, the job is released and a new invocation is chained.
+// stop when the clock says so, the job is released and a new invocation is chained; a
+// rescheduled job due again within the budget is waited for and claimed again.
 
 import { assert, assertEquals } from "@std/assert";
-import { runInvocation } from "../../functions/_shared/worker/run.ts";
+import { runInvocation, WAKE_SLACK_MS } from "../../functions/_shared/worker/run.ts";
+import { NO_CAPACITY_DELAY_SECONDS } from "../../functions/_shared/worker/outcomes.ts";
+import { ProviderError } from "../../functions/_shared/providers/errors.ts";
 import {
   claimedRow,
   createMockDeps,
@@ -277,4 +280,177 @@ Deno.test("options.stop already aborted: nothing is claimed", async () => {
   const mock = createMockDeps({ queue: [claimedRow()], documents });
   const summary = await runInvocation(mock.deps, "worker-1", { stop: AbortSignal.abort() });
   assertEquals([summary.outcome, mock.rpcCalls, mock.fetchCalls], ["stopped", [], []]);
+});
+
+// Waiting for a rescheduled job inside the invocation: budget 100 s, margin 40 s, so a step
+// may start until 60 s after the invocation began. reschedule_job answers clock + dueInMs and
+// puts the job back in the queue (its text recorded); the fake sleep moves the clock.
+function rescheduleOnce(dueInMs: number, init: { sleep?: boolean; stop?: AbortController } = {}) {
+  const queue = [claimedRow()];
+  const sleeps: number[] = [];
+  let refused = false;
+  const mock = createMockDeps({
+    documents,
+    rpcs: {
+      claim_next_job_v3: () => {
+        const row = queue.shift();
+        return row ? [row] : [];
+      },
+      // The first AI call finds no capacity; every later one gets a slot.
+      acquire_api_capacity: () => {
+        if (refused) return "lease";
+        refused = true;
+        return null;
+      },
+      reschedule_job: () => {
+        queue.push(claimedRow({ progress: { page_count: 3, ocr_pages: [], text_done: 3 } }));
+        return new Date(mock.clock.ms + dueInMs).toISOString();
+      },
+    },
+    deps: init.sleep === false ? {} : {
+      sleep: (ms) => {
+        sleeps.push(ms);
+        mock.clock.ms += ms;
+        init.stop?.abort();
+        return Promise.resolve();
+      },
+    },
+  });
+  mock.deps.settings = { ...mock.deps.settings, budgetMs: 100_000, safetyMarginMs: 40_000 };
+  return { mock, sleeps, lastStart: mock.clock.ms + 60_000 };
+}
+
+Deno.test("a no-capacity reschedule due in 10 s with 60 s left: the invocation waits for it, claims again and finishes the job", async () => {
+  const { mock, sleeps } = rescheduleOnce(10_000);
+  const summary = await runInvocation(mock.deps, "worker-1");
+
+  const at = mock.rpcCalls.findIndex((c) => c.name === "reschedule_job");
+  assertEquals(mock.rpcCalls[at].args.p_delay_seconds, NO_CAPACITY_DELAY_SECONDS);
+  assertEquals(sleeps.length, 1);
+  // Until scheduled_at plus the slack for clock skew: ~10 s, never past the last step start.
+  assertEquals(sleeps[0], 10_000 + WAKE_SLACK_MS);
+  assertEquals(mock.logs.find((l) => l.event === "waiting"), {
+    event: "waiting",
+    worker_id: "worker-1",
+    job_id: "job-1",
+    ms: 10_000 + WAKE_SLACK_MS,
+  });
+  assertEquals(summary.jobs, [
+    { job_id: "job-1", steps: 4, outcome: "rescheduled" },
+    { job_id: "job-1", steps: 8, outcome: "finished" },
+  ]);
+  assertEquals(summary.outcome, "idle");
+  assertEquals(mock.names().filter((n) => n === "claim_next_job_v3").length, 3);
+  assertEquals(mock.names().filter((n) => n === "finish_shell_file_job").length, 1);
+  assertEquals(mock.fetchCalls, [], "nothing chained: the queue is empty");
+});
+
+Deno.test("a reschedule due in 90 s with 60 s left: the invocation returns at once, without waiting", async () => {
+  const { mock, sleeps } = rescheduleOnce(90_000);
+  const summary = await runInvocation(mock.deps, "worker-1");
+  assertEquals(sleeps, []);
+  assertEquals(summary.jobs, [{ job_id: "job-1", steps: 4, outcome: "rescheduled" }]);
+  assertEquals(summary.outcome, "rescheduled");
+  assertEquals(mock.names().at(-1), "reschedule_job");
+  assertEquals(mock.names().filter((n) => n === "claim_next_job_v3").length, 1);
+  assertEquals(mock.fetchCalls, []);
+});
+
+Deno.test("the wait never goes past the last moment a step may start", async () => {
+  // Due just early enough that scheduled_at + slack is the last start: the wait ends there.
+  const fits = rescheduleOnce(0);
+  fits.mock.deps.rpc = ((inner) => (async (name: string, args: Record<string, unknown>) => {
+    const result = await (inner as (n: string, a: unknown) => Promise<unknown>)(name, args);
+    if (name === "reschedule_job") {
+      return new Date(fits.lastStart - WAKE_SLACK_MS).toISOString();
+    }
+    return result;
+  }))(fits.mock.deps.rpc) as typeof fits.mock.deps.rpc;
+  await runInvocation(fits.mock.deps, "worker-1");
+  assertEquals(fits.sleeps.length, 1);
+  const woke = fits.mock.rpcCalls.findIndex((c) => c.name === "reschedule_job") + 1;
+  assertEquals(fits.mock.rpcCalls[woke].name, "claim_next_job_v3");
+  assert(fits.sleeps[0] > 0);
+
+  // One millisecond later does not fit: no wait at all.
+  const late = rescheduleOnce(0);
+  late.mock.deps.rpc = ((inner) => (async (name: string, args: Record<string, unknown>) => {
+    const result = await (inner as (n: string, a: unknown) => Promise<unknown>)(name, args);
+    if (name === "reschedule_job") {
+      return new Date(late.lastStart - WAKE_SLACK_MS + 1).toISOString();
+    }
+    return result;
+  }))(late.mock.deps.rpc) as typeof late.mock.deps.rpc;
+  const summary = await runInvocation(late.mock.deps, "worker-1");
+  assertEquals([late.sleeps, summary.outcome], [[], "rescheduled"]);
+});
+
+Deno.test("whatever the due time, a wait ends by the last moment a step may start", async () => {
+  // Every wait the invocation takes ends no later than startedAt + budget - margin.
+  for (const dueInMs of [0, 5_000, 10_000, 30_000, 58_000, 59_000, 60_000]) {
+    const { mock, lastStart } = rescheduleOnce(dueInMs);
+    const ends: number[] = [];
+    const sleep = mock.deps.sleep!;
+    mock.deps.sleep = async (ms, stop) => {
+      await sleep(ms, stop);
+      ends.push(mock.clock.ms);
+    };
+    await runInvocation(mock.deps, "worker-1");
+    for (const end of ends) assert(end <= lastStart, `due in ${dueInMs} ms: woke past the budget`);
+  }
+});
+
+Deno.test("a 'retrying' failure: fail_shell_file_job names no due time, so the invocation returns without waiting", async () => {
+  const sleeps: number[] = [];
+  const mock = createMockDeps({
+    queue: [claimedRow(), claimedRow({ job_id: "job-2" })],
+    documents,
+    providers: {
+      entities: () => {
+        throw new ProviderError({
+          kind: "transient",
+          provider: "fake_ai",
+          message: "upstream 503",
+          usage: null,
+          status: 503,
+        });
+      },
+    },
+    deps: {
+      sleep: (ms) => {
+        sleeps.push(ms);
+        return Promise.resolve();
+      },
+    },
+  });
+  const summary = await runInvocation(mock.deps, "worker-1");
+  assertEquals(sleeps, []);
+  assertEquals(mock.names().at(-1), "fail_shell_file_job");
+  assertEquals(summary.jobs, [{ job_id: "job-1", steps: 4, outcome: "failed_retryable" }]);
+  assertEquals(summary.outcome, "failed_retryable");
+  assertEquals(mock.fetchCalls, []);
+});
+
+Deno.test("options.stop during the wait: nothing more is claimed, nothing chained", async () => {
+  const stop = new AbortController();
+  const { mock, sleeps } = rescheduleOnce(10_000, { stop });
+  let signal: AbortSignal | undefined;
+  const sleep = mock.deps.sleep!;
+  mock.deps.sleep = (ms, s) => {
+    signal = s;
+    return sleep(ms, s);
+  };
+  const summary = await runInvocation(mock.deps, "worker-1", { stop: stop.signal });
+  assertEquals(signal, stop.signal, "the wait is given the stop signal, to be cut short");
+  assertEquals(sleeps.length, 1);
+  assertEquals(summary.outcome, "stopped");
+  assertEquals(mock.names().filter((n) => n === "claim_next_job_v3").length, 1);
+  assertEquals(mock.fetchCalls, []);
+});
+
+Deno.test("deps without sleep: a reschedule due within the budget still returns at once", async () => {
+  const { mock } = rescheduleOnce(10_000, { sleep: false });
+  const summary = await runInvocation(mock.deps, "worker-1");
+  assertEquals(summary.outcome, "rescheduled");
+  assertEquals(mock.names().filter((n) => n === "claim_next_job_v3").length, 1);
 });

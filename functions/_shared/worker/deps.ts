@@ -24,6 +24,13 @@ export interface WorkerDeps {
   aiModel: string;
   /** Epoch milliseconds. */
   now(): number;
+  /**
+   * Resolves after `ms` (setTimeout), or at once when `stop` is aborted. Lets an invocation
+   * wait for a rescheduled job that is due again within its budget instead of leaving it to
+   * the next cron tick. Absent: the invocation never waits (it returns, as a host without
+   * timers must).
+   */
+  sleep?(ms: number, stop?: AbortSignal): Promise<void>;
   fetch: typeof fetch;
   newWorkerId(): string;
   /** EdgeRuntime.waitUntil: keeps the invocation alive after the response. */

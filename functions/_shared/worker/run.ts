@@ -3,7 +3,9 @@
 // claim the next one while time remains. The record_* RPC that ends each step is the
 // checkpoint, so stopping between any two steps loses nothing. A spent budget chains a new
 // job-worker invocation when settings.chain says so (the Edge Function); the long-running
-// worker does not chain and stops early through options.stop.
+// worker does not chain and stops early through options.stop. A job rescheduled (no
+// capacity, a 429) to a time before the last moment a step may start is waited for here
+// (deps.sleep) and the loop claims again, so throughput does not wait for the cron tick.
 
 import { fence, type StepContext, type StepResult } from "./context.ts";
 import type { WorkerDeps } from "./deps.ts";
@@ -26,7 +28,10 @@ export type JobOutcome =
   | "released"
   /** A fenced RPC said this worker no longer holds the job; nothing more was written. */
   | "lease_lost"
-  /** No capacity or a provider 429: reschedule_job, no retry counted. */
+  /**
+   * No capacity or a provider 429: reschedule_job, no retry counted. Due again within the
+   * budget, the invocation waits for it and claims again.
+   */
   | "rescheduled"
   | "failed_retryable"
   | "failed_permanent";
@@ -61,6 +66,12 @@ export interface InvocationOptions {
   stop?: AbortSignal;
 }
 
+/**
+ * Wake this long after a rescheduled job's scheduled_at (the database's clock) before
+ * claiming again, so a worker clock slightly ahead does not find it not yet due.
+ */
+export const WAKE_SLACK_MS = 1_000;
+
 export async function runInvocation(
   deps: WorkerDeps,
   workerId: string,
@@ -70,6 +81,8 @@ export async function runInvocation(
   const { budgetMs, safetyMarginMs } = deps.settings;
   const stopped = () => options.stop?.aborted === true;
   const hasTime = () => !stopped() && budgetMs - (deps.now() - startedAt) >= safetyMarginMs;
+  /** The last moment a step may start (hasTime's bound). */
+  const lastStart = startedAt + budgetMs - safetyMarginMs;
   const jobs: JobReport[] = [];
   const summary = (outcome: RunSummary["outcome"]): RunSummary => ({
     worker_id: workerId,
@@ -84,14 +97,24 @@ export async function runInvocation(
         job_types: [JOB_TYPE],
       });
       if (!row) return summary("idle");
-      const report = await runJob(deps, workerId, row, hasTime);
+      const { report, dueAt } = await runJob(deps, workerId, row, hasTime);
       jobs.push(report);
       if (report.outcome === "released") break;
       // A finished job, or one whose document cannot be processed, says nothing about the
-      // next; after anything else (lease lost, provider busy or down) this invocation stops.
-      if (report.outcome !== "finished" && report.outcome !== "failed_permanent") {
-        return summary(report.outcome);
+      // next.
+      if (report.outcome === "finished" || report.outcome === "failed_permanent") continue;
+      // Rescheduled to a time a step may still start at: wait for it, then claim again (that
+      // job or another). Never past lastStart; stop cuts the wait short.
+      const wakeAt = dueAt === null ? null : dueAt + WAKE_SLACK_MS;
+      if (wakeAt !== null && wakeAt <= lastStart && deps.sleep && !stopped()) {
+        const ms = Math.max(0, wakeAt - deps.now());
+        deps.log({ event: "waiting", worker_id: workerId, job_id: report.job_id, ms });
+        await deps.sleep(ms, options.stop);
+        continue;
       }
+      // After anything else (lease lost, provider busy or down, a wait that does not fit)
+      // this invocation stops; the job is pending and the next tick finds it.
+      return summary(report.outcome);
     }
     if (stopped()) return summary("stopped");
     if (deps.settings.chain) await chain(deps, workerId);
@@ -109,9 +132,12 @@ async function runJob(
   workerId: string,
   row: ClaimedRow,
   hasTime: () => boolean,
-): Promise<JobReport> {
+): Promise<{ report: JobReport; dueAt: number | null }> {
   const held = { p_job_id: row.job_id, p_worker_id: workerId };
-  const report = (steps: number, outcome: JobOutcome) => ({ job_id: row.job_id, steps, outcome });
+  const report = (steps: number, outcome: JobOutcome, dueAt: number | null = null) => ({
+    report: { job_id: row.job_id, steps, outcome },
+    dueAt,
+  });
   let steps = 0;
   let step: Step | null = null;
   let document: DocumentHandle | null = null;
@@ -153,7 +179,8 @@ async function runJob(
       outcome: outcome.kind === "fail" ? outcome.error.code : "reschedule",
       error: messageOf(error),
     });
-    return report(steps, await settle(deps, held, outcome));
+    const settled = await settle(deps, held, outcome);
+    return report(steps, settled.outcome, settled.dueAt);
   } finally {
     await document?.close();
   }
@@ -176,26 +203,34 @@ function runStep(ctx: StepContext, step: Step, progress: Progress): Promise<Step
   }
 }
 
+/**
+ * Records the outcome; dueAt is when the job is claimable again, when the RPC says so:
+ * reschedule_job returns the new scheduled_at; fail_shell_file_job returns only
+ * 'retrying' (its backoff and jitter come from database configuration), so a retry is left
+ * to the next tick or chain.
+ */
 async function settle(
   deps: WorkerDeps,
   held: ReturnType<typeof fence>,
   outcome: Outcome,
-): Promise<JobOutcome> {
+): Promise<{ outcome: JobOutcome; dueAt: number | null }> {
   if (outcome.kind === "reschedule") {
     const at = await deps.rpc("reschedule_job", {
       ...held,
       p_delay_seconds: outcome.delaySeconds,
       p_reason: outcome.reason,
     });
-    return at === null ? "lease_lost" : "rescheduled";
+    if (at === null) return { outcome: "lease_lost", dueAt: null };
+    const dueAt = Date.parse(at);
+    return { outcome: "rescheduled", dueAt: Number.isNaN(dueAt) ? null : dueAt };
   }
   const state = await deps.rpc("fail_shell_file_job", {
     ...held,
     p_error: outcome.error,
     p_retryable: outcome.retryable,
   });
-  if (state === null) return "lease_lost";
-  return outcome.retryable ? "failed_retryable" : "failed_permanent";
+  if (state === null) return { outcome: "lease_lost", dueAt: null };
+  return { outcome: outcome.retryable ? "failed_retryable" : "failed_permanent", dueAt: null };
 }
 
 /** Hands the rest of the work to a fresh invocation, so throughput does not wait for a tick. */

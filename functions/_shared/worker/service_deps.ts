@@ -49,11 +49,26 @@ export function serviceWorkerDeps(env: Env, host: WorkerHost): WorkerDeps {
     // config.ts's default model; see the report: AiProvider does not expose its model yet.
     aiModel: env.AI_MODEL?.trim() || "gpt-4o-mini",
     now: Date.now,
+    sleep,
     fetch,
     newWorkerId: () => crypto.randomUUID(),
     waitUntil: (work) => host.waitUntil(work),
     log: (entry) => console.log(JSON.stringify(entry)),
   };
+}
+
+/** setTimeout, cut short (and its timer cleared) when `stop` is aborted. */
+function sleep(ms: number, stop?: AbortSignal): Promise<void> {
+  if (stop?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      stop?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    stop?.addEventListener("abort", done);
+  });
 }
 
 async function download(client: SupabaseClient, bucket: string, path: string) {
