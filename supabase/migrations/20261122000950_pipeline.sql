@@ -395,6 +395,45 @@ comment on function private.record_job_step(text, uuid, text, jsonb, integer) is
   'Common part of the record_* RPCs and finish_shell_file_job. When p_worker_id holds the lease of job p_job_id (private.job_lease_held), in one locked step: merges p_progress into job_result (text_done/pass1_done/pass2_done: greatest; narrative_done/finished: or; other keys: kept if present); when that merge changed job_result (advanced: the step''s first record) adds p_tokens_used to job_result.tokens_used (created at 0 + p_tokens_used; a repeated or raced step adds nothing); sets heartbeat_at = now(); and moves the shell file from uploaded/queued/failed to processing (processing_started_at once, processing_error cleared). Returns one row (shell_file_id, patient_id, previous_progress = job_result before the merge, advanced); the caller writes its result only when advanced. Returns no row and writes nothing when the caller does not hold the job. Raises 22023 "<p_function>: ..." for a null job id, empty worker id, non-object progress, progress carrying tokens_used, null or negative p_tokens_used, or a job that is not a shell_file_processing job; 22003 if the token total would pass the integer range. Internal; no grants.';
 revoke all on function private.record_job_step(text, uuid, text, jsonb, integer) from public, anon, authenticated;
 
+-- The order rule of the per-page steps, written once: after the inspection, within the
+-- document, after the step it builds on (p_prerequisite, a progress counter), page after page.
+create or replace function private.require_page_in_order(
+  p_function text,
+  p_progress jsonb,
+  p_page_number integer,
+  p_counter text,
+  p_prerequisite text default null,
+  p_prerequisite_missing text default null
+)
+returns void
+language plpgsql
+immutable
+set search_path = ''
+as $$
+declare
+  v_page_count integer := (p_progress ->> 'page_count')::integer;
+  v_done integer := coalesce((p_progress ->> p_counter)::integer, 0);
+begin
+  if v_page_count is null then
+    raise exception '%: the document has not been inspected yet', p_function using errcode = '55000';
+  end if;
+  if p_page_number > v_page_count then
+    raise exception '%: p_page_number must be between 1 and the page count (%)', p_function, v_page_count
+      using errcode = '22023';
+  end if;
+  if p_prerequisite is not null and p_page_number > coalesce((p_progress ->> p_prerequisite)::integer, 0) then
+    raise exception '%: page % %', p_function, p_page_number, p_prerequisite_missing using errcode = '55000';
+  end if;
+  if p_page_number > v_done + 1 then
+    raise exception '%: pages are recorded in order; the next page is %', p_function, v_done + 1
+      using errcode = '55000';
+  end if;
+end
+$$;
+comment on function private.require_page_in_order(text, jsonb, integer, text, text, text) is
+  'Raises unless p_page_number may be recorded next for counter p_counter given the progress before the step: 55000 "<p_function>: the document has not been inspected yet", 22023 "... p_page_number must be between 1 and the page count (n)", 55000 "... page <n> <p_prerequisite_missing>" when the prerequisite counter has not reached the page, 55000 "... pages are recorded in order; the next page is <n>". A page already recorded passes (the caller then writes nothing). Internal; no grants.';
+revoke all on function private.require_page_in_order(text, jsonb, integer, text, text, text) from public, anon, authenticated;
+
 -- =============================================================================
 -- FUNCTION: record_document_inspection (fenced) — page count and pages needing OCR
 -- =============================================================================
@@ -480,8 +519,6 @@ set search_path = ''
 as $$
 declare
   v_step record;
-  v_page_count integer;
-  v_done integer;
   v_rows integer;
 begin
   -- GUARD
@@ -510,19 +547,7 @@ begin
   end if;
 
   -- ORDER: after the inspection, within the document, page after page.
-  v_page_count := (v_step.previous_progress ->> 'page_count')::integer;
-  v_done := coalesce((v_step.previous_progress ->> 'text_done')::integer, 0);
-  if v_page_count is null then
-    raise exception 'record_page_text: the document has not been inspected yet' using errcode = '55000';
-  end if;
-  if p_page_number > v_page_count then
-    raise exception 'record_page_text: p_page_number must be between 1 and the page count (%)', v_page_count
-      using errcode = '22023';
-  end if;
-  if p_page_number > v_done + 1 then
-    raise exception 'record_page_text: pages are recorded in order; the next page is %', v_done + 1
-      using errcode = '55000';
-  end if;
+  perform private.require_page_in_order('record_page_text', v_step.previous_progress, p_page_number, 'text_done');
   if not v_step.advanced then
     return true;  -- ALREADY RECORDED (p_page_number <= text_done): no row, no tokens
   end if;
@@ -572,9 +597,6 @@ set search_path = ''
 as $$
 declare
   v_step record;
-  v_page_count integer;
-  v_text_done integer;
-  v_done integer;
   v_rows integer;
 begin
   -- GUARD
@@ -600,23 +622,8 @@ begin
   end if;
 
   -- ORDER: the page has its text; pages in order.
-  v_page_count := (v_step.previous_progress ->> 'page_count')::integer;
-  v_text_done := coalesce((v_step.previous_progress ->> 'text_done')::integer, 0);
-  v_done := coalesce((v_step.previous_progress ->> 'pass1_done')::integer, 0);
-  if v_page_count is null then
-    raise exception 'record_page_entities: the document has not been inspected yet' using errcode = '55000';
-  end if;
-  if p_page_number > v_page_count then
-    raise exception 'record_page_entities: p_page_number must be between 1 and the page count (%)', v_page_count
-      using errcode = '22023';
-  end if;
-  if p_page_number > v_text_done then
-    raise exception 'record_page_entities: page % has no text yet', p_page_number using errcode = '55000';
-  end if;
-  if p_page_number > v_done + 1 then
-    raise exception 'record_page_entities: pages are recorded in order; the next page is %', v_done + 1
-      using errcode = '55000';
-  end if;
+  perform private.require_page_in_order('record_page_entities', v_step.previous_progress, p_page_number,
+    'pass1_done', 'text_done', 'has no text yet');
   if not v_step.advanced then
     return true;  -- ALREADY RECORDED (p_page_number <= pass1_done): no row, no tokens
   end if;
@@ -670,9 +677,6 @@ declare
                                         'immunization', 'encounter', 'other'];
   v_item record;
   v_step record;
-  v_page_count integer;
-  v_pass1_done integer;
-  v_done integer;
   v_ids uuid[];
 begin
   -- GUARD
@@ -723,24 +727,8 @@ begin
   end if;
 
   -- ORDER: the page went through pass 1; pages in order.
-  v_page_count := (v_step.previous_progress ->> 'page_count')::integer;
-  v_pass1_done := coalesce((v_step.previous_progress ->> 'pass1_done')::integer, 0);
-  v_done := coalesce((v_step.previous_progress ->> 'pass2_done')::integer, 0);
-  if v_page_count is null then
-    raise exception 'record_page_extractions: the document has not been inspected yet' using errcode = '55000';
-  end if;
-  if p_page_number > v_page_count then
-    raise exception 'record_page_extractions: p_page_number must be between 1 and the page count (%)', v_page_count
-      using errcode = '22023';
-  end if;
-  if p_page_number > v_pass1_done then
-    raise exception 'record_page_extractions: page % has not been through pass 1 yet', p_page_number
-      using errcode = '55000';
-  end if;
-  if p_page_number > v_done + 1 then
-    raise exception 'record_page_extractions: pages are recorded in order; the next page is %', v_done + 1
-      using errcode = '55000';
-  end if;
+  perform private.require_page_in_order('record_page_extractions', v_step.previous_progress, p_page_number,
+    'pass2_done', 'pass1_done', 'has not been through pass 1 yet');
   if not v_step.advanced then
     return true;  -- ALREADY RECORDED (p_page_number <= pass2_done): no rows, no tokens
   end if;
@@ -1308,6 +1296,7 @@ begin
       ('public.get_processing_status(uuid)', 'authenticated,service_role'),
       ('public.log_audit_events(uuid, jsonb)', 'service_role'),
       ('private.record_job_step(text, uuid, text, jsonb, integer)', ''),
+      ('private.require_page_in_order(text, jsonb, integer, text, text, text)', ''),
       ('private.dispatch_workers()', '')
     ) f (sig, who)
   loop
