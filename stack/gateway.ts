@@ -6,6 +6,7 @@ import { loadConfig, repoRoot, wallClockFor } from "./config.ts";
 import { readSecrets, socketConnection } from "./instance.ts";
 import { loadFunctions } from "./edge/registry.ts";
 import { EdgeRuntime } from "./edge/runtime.ts";
+import { FaultRules } from "./faults.ts";
 import { createGatewayHandler } from "./gateway_handler.ts";
 import { createStorageHandler } from "./storage/handler.ts";
 
@@ -22,6 +23,7 @@ const handler = createGatewayHandler({
   invokeFunction: (spec, req, url) => runtime.invoke(spec, req, url),
   storage: createStorageHandler({ sql: storageSql, storageDir: config.storageDir, jwtSecret: secrets.jwtSecret }),
   health: () => ({ functions: [...functions.keys()], workers: runtime.workerCount, invocations: runtime.invocations }),
+  faults: new FaultRules(),
 });
 
 const server = Deno.serve({

@@ -3,10 +3,12 @@
 //   /storage/v1/*      -> Storage stand-in  (apikey required, except signed and public URLs)
 //   /functions/v1/<fn> -> Edge Runtime      (JWT verified when the function's verify_jwt is on)
 //   /_stack/health     -> this stack's own health (local only)
+//   /_stack/faults     -> fault injection rules (local only, service key; stack/faults.ts)
 
 import { verifyJwt } from "./jwt.ts";
 import type { FunctionSpec } from "./edge/registry.ts";
 import { runtimeError } from "./edge/runtime.ts";
+import { applyFault, type FaultRules } from "./faults.ts";
 
 export interface GatewayDeps {
   postgrestUrl: string;
@@ -15,6 +17,9 @@ export interface GatewayDeps {
   invokeFunction: (spec: FunctionSpec, req: Request, url: string) => Promise<Response>;
   storage: (req: Request, path: string) => Promise<Response>;
   health: () => Record<string, unknown>;
+  /** Fault injection (stack/faults.ts); absent, nothing is injected. */
+  faults?: FaultRules;
+  log?: (line: string) => void;
 }
 
 const CORS_HEADERS = {
@@ -84,12 +89,53 @@ async function verifyCaller(req: Request, secret: string): Promise<Response | nu
   return null;
 }
 
+/** GET lists the rules, POST adds one or an array, DELETE clears them; service key only. */
+async function faultControl(req: Request, faults: FaultRules, secret: string): Promise<Response> {
+  const match = /^Bearer\s+(\S+)$/i.exec(req.headers.get("authorization") ?? "");
+  const verdict = match ? await verifyJwt(match[1], secret) : null;
+  if (!verdict?.ok || verdict.claims.role !== "service_role") {
+    return json(401, { message: "fault control needs the service key as the bearer token" });
+  }
+  if (req.method === "GET") return json(200, { rules: faults.list() });
+  if (req.method === "DELETE") {
+    faults.clear();
+    return json(200, { rules: [] });
+  }
+  if (req.method === "POST") {
+    let body: unknown;
+    try {
+      body = await req.json();
+    } catch {
+      return json(400, { message: "the body must be a JSON rule or an array of rules" });
+    }
+    try {
+      return json(201, { rules: faults.add(body) });
+    } catch (error) {
+      return json(400, { message: `not a fault rule: ${(error as Error).message}` });
+    }
+  }
+  return json(405, { message: "use GET, POST or DELETE" });
+}
+
 export function createGatewayHandler(deps: GatewayDeps) {
+  const route = createRouter(deps);
+  const log = deps.log ?? ((line: string) => console.log(line));
+  return async (req: Request): Promise<Response> => {
+    const path = new URL(req.url).pathname;
+    if (path === "/_stack/health") return json(200, { ok: true, ...deps.health() });
+    const faults = deps.faults;
+    if (!faults) return route(req);
+    if (path === "/_stack/faults") return faultControl(req, faults, deps.jwtSecret);
+    const body = faults.needsBody(req.method, path) ? await req.clone().text() : null;
+    const rule = faults.take(req.method, path, body);
+    return rule ? applyFault(rule, req.signal, () => route(req), log) : route(req);
+  };
+}
+
+function createRouter(deps: GatewayDeps) {
   return async (req: Request): Promise<Response> => {
     const url = new URL(req.url);
     const path = url.pathname;
-
-    if (path === "/_stack/health") return json(200, { ok: true, ...deps.health() });
 
     if (path.startsWith("/rest/v1/") || path === "/rest/v1") {
       if (req.method === "OPTIONS") return withCors(new Response(null, { status: 204 }));
