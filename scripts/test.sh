@@ -12,6 +12,9 @@ export STACK_PORT_BASE="${STACK_TEST_PORT_BASE:-54421}"
 # Test-only functions, and a short wall-clock limit for the one that outlives it.
 export STACK_EXTRA_FUNCTIONS=tests/fixtures/functions
 export STACK_WALL_CLOCK_MS__SLEEPER=1500
+# The worker killed by its wall clock in seconds rather than 150 s (the fault tests kill it
+# mid-step), with its budget scaled down to match, and an AI timeout the tests can reach.
+export STACK_WALL_CLOCK_MS__JOB_WORKER=6000 WORKER_BUDGET_MS=4000 WORKER_SAFETY_MARGIN_MS=1500 AI_TIMEOUT_MS=2000
 
 DENO=node_modules/.bin/deno
 export NO_COLOR=1 # plain runner summaries, which the totals below are read from

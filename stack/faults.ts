@@ -25,8 +25,12 @@ export const FaultRuleInput = z.object({
   bodyIncludes: z.string().min(1).optional(),
   /** before: the upstream never sees the request; after: it did the work, the answer is lost. */
   at: z.enum(["before", "after"]),
-  /** hang: no answer until the caller goes away (or holdMs); error: answer `status` now. */
-  action: z.enum(["hang", "error"]),
+  /**
+   * hang: no answer until the caller goes away (or holdMs); error: answer `status` now;
+   * delay: wait holdMs, then carry on (before: the request arrives late, e.g. from a worker
+   * that lost its lease meanwhile; after: the answer arrives late).
+   */
+  action: z.enum(["hang", "error", "delay"]),
   status: z.number().int().min(400).max(599).default(503),
   holdMs: z.number().int().positive().max(600_000).default(300_000),
   /** How many matching requests it applies to. */
@@ -101,12 +105,18 @@ export async function applyFault(
   forward: () => Promise<Response>,
   log: (line: string) => void,
 ): Promise<Response> {
+  log(`fault ${rule.id}: ${rule.action} ${rule.at} ${rule.path}`);
+  if (rule.action === "delay") {
+    if (rule.at === "before") await held(rule.holdMs, signal);
+    const upstream = await forward();
+    if (rule.at === "after") await held(rule.holdMs, signal);
+    return upstream;
+  }
   if (rule.at === "after") {
     const upstream = await forward();
     // The work is done upstream; drain the answer that the caller will never get.
     await upstream.arrayBuffer().catch(() => {});
   }
-  log(`fault ${rule.id}: ${rule.action} ${rule.at} ${rule.path}`);
   if (rule.action === "hang") await held(rule.holdMs, signal);
   return Response.json(
     { message: `fault injected by the local stack (rule ${rule.id})` },

@@ -66,19 +66,54 @@ export async function submitDocument(
   doc: Document,
   options: { idempotencyKey?: string; storagePath?: string } = {},
 ): Promise<Submission> {
+  return await requestIntake(endpoints, account, await uploadDocument(account, doc, options));
+}
+
+/**
+ * The first half of submitDocument: uploads into `<profile>/<name>` as the user and answers
+ * the intake request body for it (a caller that times the intake alone sends it later).
+ */
+export async function uploadDocument(
+  account: Account,
+  doc: Document,
+  options: { idempotencyKey?: string; storagePath?: string } = {},
+): Promise<Record<string, unknown>> {
   const storagePath = options.storagePath ?? `${account.profileId}/${doc.name}`;
   // No upsert: users may add objects to their folders, not overwrite them.
   const upload = await account.client.storage.from(BUCKET).upload(storagePath, doc.bytes, {
     contentType: doc.mimeType,
   });
   if (upload.error) throw new Error(`upload of ${doc.name} failed: ${upload.error.message}`);
-  return await requestIntake(endpoints, account, {
+  return {
     profile_id: account.profileId,
     storage_path: storagePath,
     original_filename: doc.name,
     mime_type: doc.mimeType,
     idempotency_key: options.idempotencyKey ?? await sha256Hex(new TextEncoder().encode(storagePath)),
-  });
+  };
+}
+
+/**
+ * Removes accounts with everything they own: their uploads through Storage (the row and the
+ * bytes; `service` is a service-role client), then the users, which cascades to profiles,
+ * shell files, jobs, clinical rows and usage. audit_log is append-only: its rows stay, tied
+ * to profiles that no longer exist.
+ */
+export async function removeAccounts(
+  sql: postgres.Sql,
+  service: SupabaseClient,
+  accounts: readonly Pick<Account, "userId" | "profileId">[],
+): Promise<void> {
+  if (accounts.length === 0) return;
+  const profiles = accounts.map((a) => a.profileId);
+  const objects = await sql<{ name: string }[]>`
+    select name from storage.objects
+     where bucket_id = ${BUCKET} and split_part(name, '/', 1) = any(${profiles})`;
+  if (objects.length > 0) {
+    const { error } = await service.storage.from(BUCKET).remove(objects.map((o) => o.name));
+    if (error) throw new Error(`removing the uploads failed: ${error.message}`);
+  }
+  await sql`delete from auth.users where id = any(${accounts.map((a) => a.userId)}::uuid[])`;
 }
 
 export async function requestIntake(

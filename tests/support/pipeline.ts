@@ -10,8 +10,9 @@ import {
   createAccount,
   type Endpoints,
   FINISHED,
-  kickDispatcher,
 } from "../../scripts/lib/documents.ts";
+import { cronTick } from "../../scripts/lib/cron.ts";
+import { faultRules, standIns } from "../../scripts/lib/control.ts";
 import { client, sqlAsPostgres, testStack } from "./stack.ts";
 
 export const stack = testStack();
@@ -110,10 +111,11 @@ export function summarize(states: FileState[]): string {
 }
 
 /**
- * Waits until every document is completed, failed or cancelled. With `kickEveryMs`, it calls
- * the dispatcher that often while a job is pending and due: a stand-in for a pg_cron schedule
- * in seconds (hosted pg_cron has them; the local 1.4 ticks once a minute), so a job that was
- * rescheduled or is waiting out a retry backoff does not wait for the next minute.
+ * Waits until every document is completed, failed or cancelled. With `kickEveryMs`, it runs
+ * the cron jobs (sweeper, capacity reclaim, dispatcher) that often: a stand-in for pg_cron
+ * schedules in seconds (hosted pg_cron has them; the local 1.4 ticks once a minute), so a job
+ * that was rescheduled, is waiting out a retry backoff or lost its worker does not wait for
+ * the next minute.
  */
 export async function waitUntilFinished(
   sql: postgres.Sql,
@@ -127,7 +129,7 @@ export async function waitUntilFinished(
     if (states.length === ids.length && states.every((s) => FINISHED.has(s.status))) return states;
     if (options.kickEveryMs !== undefined && Date.now() - lastKick >= options.kickEveryMs) {
       lastKick = Date.now();
-      await kickDispatcher(sql);
+      await cronTick(sql);
     }
     return undefined;
   }, ms, { intervalMs: 300, describe: async () => summarize(await fileStates(sql, ids)) });
@@ -161,28 +163,7 @@ export async function overrideConfig(sql: postgres.Sql, key: string, value: unkn
   };
 }
 
-// --- the provider stand-ins (stack/providers/standin_server.ts) -------------------------------
+// --- the control routes: provider stand-ins and the gateway's fault rules --------------------
 
-import type { Counters as StandInCounters } from "../../stack/providers/standin_server.ts";
-
-export type StandInName = "openai" | "vision";
-
-function control(name: StandInName, route: string): string {
-  const port = name === "openai" ? stack.config.ports.openaiStandin : stack.config.ports.visionStandin;
-  return `http://127.0.0.1:${port}/_control/${route}`;
-}
-
-async function controlCall(name: StandInName, route: string, init?: RequestInit): Promise<unknown> {
-  const res = await fetch(control(name, route), init);
-  const body = await res.json();
-  if (!res.ok) throw new Error(`${name} stand-in ${route}: ${res.status} ${JSON.stringify(body)}`);
-  return body;
-}
-
-export const standIn = {
-  counters: (name: StandInName) => controlCall(name, "counters") as Promise<StandInCounters>,
-  /** Counters to zero, knobs back to their start values. */
-  reset: (name: StandInName) => controlCall(name, "reset", { method: "POST" }).then(() => {}),
-  setKnobs: (name: StandInName, knobs: Record<string, unknown>) =>
-    controlCall(name, "knobs", { method: "POST", body: JSON.stringify(knobs) }).then(() => {}),
-};
+export const standIn = standIns(stack.config.ports);
+export const faults = faultRules(stack.url, stack.serviceRoleKey);

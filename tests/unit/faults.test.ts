@@ -63,6 +63,29 @@ Deno.test("before: the upstream never sees the request; after: it does, and its 
   assert(!(await b.text()).includes("committed"), "the upstream's answer is not passed on");
 });
 
+Deno.test("delay forwards the request late (before) or passes the answer on late (after)", async () => {
+  const order: string[] = [];
+  const forward = () => {
+    order.push("forwarded");
+    return Promise.resolve(new Response("answer"));
+  };
+  const [before, after] = new FaultRules().add([
+    { path: "x", at: "before", action: "delay", holdMs: 30 },
+    { path: "x", at: "after", action: "delay", holdMs: 30 },
+  ]);
+  const signal = new AbortController().signal;
+  for (const rule of [before, after]) {
+    order.length = 0;
+    const started = performance.now();
+    const pending = applyFault(rule, signal, forward, quiet);
+    order.push("returned");
+    const response = await pending;
+    assertEquals(await response.text(), "answer", "the upstream's answer is passed on");
+    assert(performance.now() - started >= 25, "held for holdMs");
+    assertEquals(order, rule.at === "before" ? ["returned", "forwarded"] : ["forwarded", "returned"]);
+  }
+});
+
 Deno.test("hang holds the request until the caller goes away", async () => {
   const [rule] = new FaultRules().add({ path: "x", at: "before", action: "hang", holdMs: 60_000 });
   const caller = new AbortController();
