@@ -140,20 +140,20 @@ Deno.test("hang holds a request past the client's timeout for hangMs; close() re
   assert(performance.now() - started < 2000, "close() must not wait for a hung request");
 });
 
-Deno.test("malformed output, not JSON or not the agreed shape, is a permanent failure", async () => {
+Deno.test("malformed output, not JSON or not the agreed shape, is a transient failure (retried)", async () => {
   await withStandIn(startOpenAIStandIn({ readImage: fixedOcr }), async (standIn) => {
     const ai = passesFor(standIn);
     standIn.setKnobs({ malformed: 1, malformedMode: "invalid_json" });
     const notJson = await failure(ai.detectEntities(PAGE));
     assertEquals([notJson.kind, notJson.message], [
-      "permanent",
+      "transient",
       "openai: invalid answer: entities: not JSON (finish_reason stop)",
     ]);
     assert(notJson.usage!.tokens > 0, "a broken answer still cost tokens");
     standIn.setKnobs({ malformed: 1, malformedMode: "schema" });
     const wrong = await failure(ai.extractClinical({ ...PAGE, entities: [] }));
     assertEquals([wrong.kind, wrong.message], [
-      "permanent",
+      "transient",
       "openai: invalid answer: clinical: items: invalid_type",
     ]);
     standIn.setKnobs({ malformed: 1 });
@@ -181,7 +181,7 @@ Deno.test("malformed output, not JSON or not the agreed shape, is a permanent fa
       "google_vision: invalid answer: response body is not JSON",
     );
     standIn.setKnobs({ malformed: 1, malformedMode: "schema" });
-    assertEquals((await failure(ocr.recognize(image))).kind, "permanent");
+    assertEquals((await failure(ocr.recognize(image))).kind, "transient");
     assertEquals(standIn.counters.malformed, 2);
   });
 });

@@ -164,11 +164,11 @@ Deno.test("errors inside a 200 answer are classified by their google.rpc code", 
   assertEquals((await failure(ocr(pageError.fetch).recognize(PDF_PAGE))).kind, "permanent");
 });
 
-Deno.test("a body that is not JSON, or not Vision's shape, is a permanent invalid answer", async () => {
+Deno.test("a body that is not JSON, or not Vision's shape, is an invalid answer, retried", async () => {
   const notJson = fakeFetch(() => jsonResponse('{"responses": ['));
   const error = await failure(ocr(notJson.fetch).recognize(IMAGE));
   assertEquals([error.kind, error.message], [
-    "permanent",
+    "transient",
     "google_vision: invalid answer: response body is not JSON",
   ]);
   assertEquals(error.usage?.requests, 1);
@@ -176,7 +176,7 @@ Deno.test("a body that is not JSON, or not Vision's shape, is a permanent invali
   const wrongShape = fakeFetch(() => jsonResponse({ responses: 7 }));
   const shape = await failure(ocr(wrongShape.fetch).recognize(IMAGE));
   assertEquals([shape.kind, shape.message], [
-    "permanent",
+    "transient",
     "google_vision: invalid answer: responses: invalid_type",
   ]);
 

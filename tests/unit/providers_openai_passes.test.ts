@@ -126,21 +126,21 @@ Deno.test("an endpoint that reports no usage is still counted, at about 4 charac
   assertEquals(usage.completionTokens, Math.ceil('{"entities":[]}'.length / 4));
 });
 
-Deno.test("an answer that is not JSON is permanent, and reports the tokens it cost", async () => {
+Deno.test("an answer that is not JSON is transient (retried), and reports the tokens it cost", async () => {
   const { fetch } = fakeFetch(() => jsonResponse(completion('{"entities": [')));
   const error = await failure(passes(fetch).detectEntities(PAGE));
-  assertEquals(error.kind, "permanent");
+  assertEquals(error.kind, "transient");
   assertEquals(error.message, "openai: invalid answer: entities: not JSON (finish_reason stop)");
   assertEquals(error.usage, { requests: 1, promptTokens: 120, completionTokens: 30, tokens: 150 });
 });
 
-Deno.test("an answer that fails the schema is permanent, names the fields, and leaks no text", async () => {
+Deno.test("an answer that fails the schema is transient (retried), names the fields, and leaks no text", async () => {
   const bad = {
     items: [{ category: "diagnosis", label: "Metformin", details: {}, confidence: 1.5 }],
   };
   const { fetch } = fakeFetch(() => jsonResponse(completion(JSON.stringify(bad))));
   const error = await failure(passes(fetch).extractClinical({ ...PAGE, entities: [] }));
-  assertEquals(error.kind, "permanent");
+  assertEquals(error.kind, "transient");
   assertEquals(
     error.message,
     "openai: invalid answer: clinical: items.0.category: invalid_value; items.0.confidence: too_big",
@@ -149,7 +149,7 @@ Deno.test("an answer that fails the schema is permanent, names the fields, and l
   assert(!error.message.includes("Metformin"));
 });
 
-Deno.test("a null content, a missing field, and a body that is not a completion are permanent", async () => {
+Deno.test("a null content, a missing field, and a body that is not a completion are invalid answers, retried", async () => {
   for (
     const body of [
       completion(null),
@@ -160,13 +160,13 @@ Deno.test("a null content, a missing field, and a body that is not a completion 
     const { fetch } = fakeFetch(() => jsonResponse(body));
     assertEquals(
       (await failure(passes(fetch).writeNarrative({ pages: [PAGE], items: [] }))).kind,
-      "permanent",
+      "transient",
     );
   }
   const { fetch } = fakeFetch(() => jsonResponse("{not json"));
   const error = await failure(passes(fetch).detectEntities(PAGE));
   assertEquals([error.kind, error.message], [
-    "permanent",
+    "transient",
     "openai: invalid answer: response body is not JSON",
   ]);
 });

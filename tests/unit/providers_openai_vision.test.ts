@@ -71,7 +71,7 @@ Deno.test("a scanned PDF page is sent as the PNG of the image it embeds", async 
   assertEquals([png.width, png.height], [1275, 825]);
 });
 
-Deno.test("a blank page (empty answer) is empty text; a null content is a permanent invalid answer", async () => {
+Deno.test("a blank page (empty answer) is empty text; a null content is an invalid answer, retried", async () => {
   const blank = fakeFetch(() => answer(""));
   assertEquals(
     (await vision(blank.fetch).recognize({ kind: "image", bytes: PNG, mimeType: "image/png" }))
@@ -84,7 +84,7 @@ Deno.test("a blank page (empty answer) is empty text; a null content is a perman
     ProviderError,
   );
   assertEquals([error.kind, error.message, error.usage?.tokens], [
-    "permanent",
+    "transient",
     "openai_vision: invalid answer: no text content",
     940,
   ]);

@@ -8,8 +8,9 @@ import type { Usage } from "./types.ts";
 
 /**
  * rate_limited: the provider said 429; wait (retryAfterSeconds when it said how long).
- * transient: 5xx, timeout, network, caller abort; retry with backoff.
- * permanent: any other 4xx, an answer that failed validation, an input the provider cannot read.
+ * transient: 5xx, timeout, network, caller abort, an answer that failed validation; retry
+ *   with backoff (a model's malformed answer is rarely repeated, and max_retries bounds it).
+ * permanent: any other 4xx, an input the provider cannot read.
  */
 export type ProviderErrorKind = "rate_limited" | "transient" | "permanent";
 
@@ -100,7 +101,7 @@ export function describeIssues(error: z.ZodError): string {
 
 export function invalidAnswer(provider: string, detail: string, usage: Usage): ProviderError {
   return new ProviderError({
-    kind: "permanent",
+    kind: "transient",
     provider,
     message: `invalid answer: ${detail}`,
     usage,
