@@ -14,6 +14,8 @@ export interface RuntimeOptions {
   maxIdlePerFunction?: number;
   /** Invocations of one function running at once; more wait for a worker. */
   maxConcurrentPerFunction?: number;
+  /** How long a new worker may take to load its code, in ms (default BOOT_LIMIT_MS). */
+  bootLimitMs?: number;
   log?: (line: string) => void;
 }
 
@@ -58,6 +60,9 @@ class Instance {
   }
 }
 
+/** A worker that has not loaded its code by then is not going to. */
+export const BOOT_LIMIT_MS = 60_000;
+
 export class EdgeRuntime {
   private readonly idle = new Map<string, Instance[]>();
   private readonly running = new Map<string, number>();
@@ -98,6 +103,13 @@ export class EdgeRuntime {
         this.release(spec.name);
       };
       const sendRequest = () => {
+        // Hosted functions boot from a pre-built bundle in milliseconds; a local Worker
+        // compiles its module graph first, which takes seconds on a busy machine (and,
+        // counted against a short wall clock, can kill every invocation before it starts).
+        // So the wall clock starts when the request reaches the booted worker; the boot has
+        // its own limit.
+        clearTimeout(timer);
+        timer = setTimeout(onWallClock, limitMs);
         const message: ToWorker = {
           type: "request",
           method: req.method,
@@ -108,7 +120,7 @@ export class EdgeRuntime {
         instance.send(message, body ? [body] : []);
       };
 
-      const timer = setTimeout(() => {
+      const onWallClock = () => {
         this.log(
           `[${spec.name}] wall clock limit of ${limitMs} ms reached: worker shut down` +
             (answered ? " (its response had been sent; background work killed)" : ""),
@@ -119,7 +131,13 @@ export class EdgeRuntime {
           "WORKER_LIMIT",
           `Function ${spec.name} was shut down: wall clock limit of ${limitMs} ms reached`,
         ));
-      }, limitMs);
+      };
+      const bootLimitMs = this.options.bootLimitMs ?? BOOT_LIMIT_MS;
+      let timer = setTimeout(() => {
+        this.log(`[${spec.name}] did not boot within ${bootLimitMs} ms: worker shut down`);
+        finish(false);
+        answer(runtimeError(503, "BOOT_ERROR", `Function ${spec.name} did not start within ${bootLimitMs} ms`));
+      }, bootLimitMs);
 
       instance.listener = (event) => {
         switch (event.type) {

@@ -85,6 +85,13 @@ Deno.test("a function that outlives the wall-clock limit is killed and the calle
   assertEquals(await quick.json(), { slept: 50 });
 });
 
+Deno.test("loading a function's code does not count against its wall clock", async () => {
+  // slow-boot takes 2.5 s to load and has a 1.5 s wall clock; the first call boots it.
+  const res = await fetch(fn("slow-boot"), { method: "POST", body: "{}" });
+  assertEquals(res.status, 200);
+  assertEquals(await res.json(), { booted: true });
+});
+
 /** A loopback server that counts what the sleeper's background task sends it. */
 function pingCounter() {
   const seen = { ticks: 0, finished: false };
