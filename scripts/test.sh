@@ -11,7 +11,7 @@ export STACK_INSTANCE=test
 export STACK_PORT_BASE="${STACK_TEST_PORT_BASE:-54421}"
 # Test-only functions, and a short wall-clock limit for the one that outlives it.
 export STACK_EXTRA_FUNCTIONS=tests/fixtures/functions
-export STACK_WALL_CLOCK_MS__SLEEPER=1500
+export STACK_WALL_CLOCK_MS__SLEEPER=1500 STACK_WALL_CLOCK_MS__SLOW_BOOT=1500
 # The worker killed by its wall clock in seconds rather than 150 s (the fault tests kill it
 # mid-step), with its budget scaled down to match, and an AI timeout the tests can reach.
 export STACK_WALL_CLOCK_MS__JOB_WORKER=6000 WORKER_BUDGET_MS=4000 WORKER_SAFETY_MARGIN_MS=1500 AI_TIMEOUT_MS=2000
@@ -47,6 +47,8 @@ suite() {
   if [ "$status" -ne 0 ]; then
     failed+=("$name")
     [ -z "$counts" ] && failed_total=$((failed_total + 1))
+  elif [ -z "$counts" ]; then
+    passed_total=$((passed_total + 1)) # a command that reports no counts (the soak) is one test
   fi
 }
 
@@ -71,6 +73,10 @@ set +a
 psql -X -q -v ON_ERROR_STOP=1 "$SUPABASE_DB_URL" -f sql/tests/helpers.sql >/dev/null || exit 1
 suite pgtap pg_prove --ext .sql -r --failures -d "$SUPABASE_DB_URL" tests/db/
 suite integration "$DENO" test -A --config deno.json tests/stack/
+stop_stack
+# The short soak: its own fresh instance, documents through kills and provider faults, the
+# invariants checked; exits non-zero on any loss or duplicate.
+suite soak env STACK_INSTANCE=soak STACK_PORT_BASE=55621 "$DENO" run -A --config deno.json scripts/soak.ts --quick
 
 echo
 if ((${#failed[@]})); then
