@@ -83,7 +83,9 @@ $$;
 -- -----------------------------------------------------------------------------
 insert into public.system_configuration (config_key, config_value, value_type, config_type, description) values
   ('dispatch.max_invocations_per_tick', '8', 'integer', 'worker',
-   'Most job-worker invocations one dispatch-workers tick sends (one per claimable pending shell_file_processing job, up to this). 0 pauses the dispatcher.')
+   'Most job-worker invocations one dispatch-workers tick sends (one per claimable pending shell_file_processing job, up to this). 0 pauses the dispatcher.'),
+  ('dispatch.max_running_jobs', '8', 'integer', 'worker',
+   'Most shell_file_processing jobs processing at once under a live lease; a tick sends no more invocations than the difference. Each invocation chains the next, so without this bound every tick of a long backlog would add invocations.')
 on conflict (config_key) do nothing;
 
 -- =============================================================================
@@ -1202,9 +1204,9 @@ grant execute on function public.log_audit_events(uuid, jsonb) to service_role;
 
 -- =============================================================================
 -- DRIVER: private.dispatch_workers + pg_cron dispatch-workers (every minute)
--- One job-worker invocation per claimable job, bounded per tick. Overlapping ticks
--- and still-running invocations are harmless: a claim takes one job with SKIP LOCKED,
--- and an invocation that finds nothing returns. Throughput does not depend on the
+-- One job-worker invocation per claimable job, bounded per tick and by the jobs already
+-- running. Overlapping ticks are harmless: a claim takes one job with SKIP LOCKED, and an
+-- invocation that finds nothing returns. Throughput does not depend on the
 -- tick: each invocation chains the next; the tick only guarantees liveness.
 -- Runs as postgres (pg_cron schedules as the migration's role), which may read Vault.
 -- =============================================================================
@@ -1220,6 +1222,16 @@ declare
   v_max integer := greatest(private.config_int('dispatch.max_invocations_per_tick', 8), 0);
   v_n integer;
 begin
+  -- BOUND: invocations chain themselves, so the running ones carry on without a tick; a
+  -- tick only tops them up to dispatch.max_running_jobs (a job whose lease expired has no
+  -- live worker and does not count).
+  select least(v_max, greatest(private.config_int('dispatch.max_running_jobs', 8) - count(*), 0))::integer
+    into v_max
+    from public.job_queue j
+   where j.status = 'processing'
+     and j.job_type = 'shell_file_processing'
+     and j.heartbeat_at + private.job_lease_timeout() >= now();
+
   -- SECRETS: the project URL and the service credential, from Vault.
   select max(s.decrypted_secret) filter (where s.name = 'project_url'),
          max(s.decrypted_secret) filter (where s.name = 'service_role_key')
@@ -1266,7 +1278,7 @@ begin
 end
 $$;
 comment on function private.dispatch_workers() is
-  'pg_cron dispatch-workers (every minute): reads project_url and service_role_key from vault.decrypted_secrets and sends n = least(claimable pending shell_file_processing jobs, dispatch.max_invocations_per_tick (default 8)), counting per provider endpoint no more jobs than it has free concurrency slots, net.http_post calls to <project_url>/functions/v1/job-worker with "Authorization: Bearer <key>", body {"source": "cron"}, 5 s timeout; returns n. Raises 55000 naming the Vault secret that is missing. Internal; no grants (runs as postgres).';
+  'pg_cron dispatch-workers (every minute): reads project_url and service_role_key from vault.decrypted_secrets and sends n = least(claimable pending shell_file_processing jobs, dispatch.max_invocations_per_tick (default 8), dispatch.max_running_jobs (default 8) minus the shell_file_processing jobs processing under a live lease), counting per provider endpoint no more jobs than it has free concurrency slots, net.http_post calls to <project_url>/functions/v1/job-worker with "Authorization: Bearer <key>", body {"source": "cron"}, 5 s timeout; returns n. Raises 55000 naming the Vault secret that is missing. Internal; no grants (runs as postgres).';
 revoke all on function private.dispatch_workers() from public, anon, authenticated;
 
 -- pg_cron 1.4's cron.schedule(name, ...) updates the job of that name in place.
@@ -1345,6 +1357,9 @@ begin
   -- CONFIGURATION AND SCHEDULE
   if not exists (select 1 from public.system_configuration c where c.config_key = 'dispatch.max_invocations_per_tick') then
     v_problems := v_problems || 'system_configuration row dispatch.max_invocations_per_tick'::text;
+  end if;
+  if not exists (select 1 from public.system_configuration c where c.config_key = 'dispatch.max_running_jobs') then
+    v_problems := v_problems || 'system_configuration row dispatch.max_running_jobs'::text;
   end if;
   if not exists (select 1 from cron.job j
                   where j.jobname = 'dispatch-workers' and j.command = 'select private.dispatch_workers()' and j.active) then
