@@ -2,7 +2,7 @@
 // the URLs and keys derived from them.
 
 import type { StackConfig } from "./config.ts";
-import { mintApiKeys } from "./jwt.ts";
+import { mintApiKeys, verifyJwt } from "./jwt.ts";
 
 export interface Secrets {
   jwtSecret: string;
@@ -53,7 +53,7 @@ export interface StackEndpoints {
 }
 
 export async function endpoints(config: StackConfig, secrets: Secrets): Promise<StackEndpoints> {
-  const keys = await mintApiKeys(secrets.jwtSecret);
+  const keys = await apiKeys(config, secrets.jwtSecret);
   return {
     SUPABASE_URL: `http://127.0.0.1:${config.ports.gateway}`,
     SUPABASE_ANON_KEY: keys.anonKey,
@@ -61,6 +61,33 @@ export async function endpoints(config: StackConfig, secrets: Secrets): Promise<
     SUPABASE_DB_URL: `postgresql://postgres:${secrets.postgresPassword}@127.0.0.1:${config.ports.db}/postgres`,
     SUPABASE_JWT_SECRET: secrets.jwtSecret,
   };
+}
+
+/** Keys in the env file still this far from expiry are kept. */
+const KEEP_KEYS_VALID_FOR_S = 365 * 24 * 3600;
+
+/**
+ * The anon and service_role keys: the env file's while they still verify under the
+ * instance's secret with their role (and a year or more left), else freshly minted. A second
+ * `start` leaves running services alone, so it must hand Vault (the cron dispatcher's
+ * credential) and the env file the very key the running gateway and its functions hold:
+ * the job-worker compares the bearer token with its key as a string, and a re-minted key
+ * (another iat) was refused with 403 by every dispatched invocation until a restart.
+ */
+async function apiKeys(config: StackConfig, secret: string) {
+  let existing: Record<string, string> = {};
+  try {
+    existing = parseEnvFile(Deno.readTextFileSync(config.envFile));
+  } catch { /* first start: nothing to keep */ }
+  const keeps = async (token: string | undefined, role: string) => {
+    if (!token) return false;
+    const verdict = await verifyJwt(token, secret, Math.floor(Date.now() / 1000) + KEEP_KEYS_VALID_FOR_S);
+    return verdict.ok && verdict.claims.role === role;
+  };
+  if (await keeps(existing.SUPABASE_ANON_KEY, "anon") && await keeps(existing.SUPABASE_SERVICE_ROLE_KEY, "service_role")) {
+    return { anonKey: existing.SUPABASE_ANON_KEY, serviceRoleKey: existing.SUPABASE_SERVICE_ROLE_KEY };
+  }
+  return await mintApiKeys(secret);
 }
 
 /** The env file tests and tools source: `set -a; . .stack/<instance>/env`. */
