@@ -203,3 +203,19 @@ function audited(sql: postgres.Sql, table: string) {
 export function invariantsHold(report: InvariantReport): boolean {
   return report.violations.length === 0 && report.unfinished === 0;
 }
+
+/**
+ * The rate limiter's books, for the whole database rather than some documents: each
+ * api_rate_limits row's active_requests must equal its live leases (acquire adds one of
+ * each, release and reclaim remove one of each). A row listed here counts a slot nobody
+ * holds (a leak: its concurrency shrinks for good) or holds slots it does not count.
+ */
+export async function slotAccounting(sql: postgres.Sql): Promise<string[]> {
+  const rows = await sql<{ row: string; active_requests: number; leases: number }[]>`
+    select r.provider_name || ':' || r.api_endpoint as row, r.active_requests,
+           (select count(*)::int from public.api_capacity_leases l where l.rate_limit_id = r.id) as leases
+      from public.api_rate_limits r
+     order by 1`;
+  return rows.filter((r) => r.active_requests !== r.leases)
+    .map((r) => `${r.row}: active_requests ${r.active_requests}, live leases ${r.leases}`);
+}

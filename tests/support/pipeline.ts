@@ -6,13 +6,14 @@
 import type postgres from "postgres";
 import {
   type Account,
-  BUCKET,
   createAccount,
   type Endpoints,
   FINISHED,
+  removeAccounts,
 } from "../../scripts/lib/documents.ts";
 import { cronTick } from "../../scripts/lib/cron.ts";
 import { faultRules, standIns } from "../../scripts/lib/control.ts";
+import { logFile } from "../../stack/processes.ts";
 import { client, sqlAsPostgres, testStack } from "./stack.ts";
 
 export const stack = testStack();
@@ -50,17 +51,7 @@ export function accounts(sql: postgres.Sql) {
       return account;
     },
     async cleanup(): Promise<void> {
-      if (made.length === 0) return;
-      const profiles = made.map((a) => a.profileId);
-      const objects = await sql<{ name: string }[]>`
-        select name from storage.objects
-         where bucket_id = ${BUCKET} and split_part(name, '/', 1) = any(${profiles})`;
-      if (objects.length > 0) {
-        const { error } = await client(stack.serviceRoleKey).storage.from(BUCKET)
-          .remove(objects.map((o) => o.name));
-        if (error) throw new Error(`removing the test uploads failed: ${error.message}`);
-      }
-      await sql`delete from auth.users where id = any(${made.map((a) => a.userId)}::uuid[])`;
+      await removeAccounts(sql, client(stack.serviceRoleKey), made);
       made.length = 0;
     },
   };
@@ -167,3 +158,22 @@ export async function overrideConfig(sql: postgres.Sql, key: string, value: unkn
 
 export const standIn = standIns(stack.config.ports);
 export const faults = faultRules(stack.url, stack.serviceRoleKey);
+
+/**
+ * The job-worker's own log entries that name `jobId` (its JSON lines in the gateway's log:
+ * step, step_failed, invocation, ...), oldest first, for cases that must tell which worker
+ * did what (e.g. a fenced write that answered false).
+ */
+export async function workerEvents(jobId: string): Promise<Record<string, unknown>[]> {
+  const log = await Deno.readTextFile(logFile(stack.config.logDir, "gateway")).catch(() => "");
+  const events: Record<string, unknown>[] = [];
+  for (const line of log.split("\n")) {
+    if (!line.startsWith("{") || !line.includes(jobId)) continue;
+    try {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      const jobs = Array.isArray(entry.jobs) ? entry.jobs as { job_id?: string }[] : [];
+      if (entry.job_id === jobId || jobs.some((j) => j.job_id === jobId)) events.push(entry);
+    } catch { /* another process's line */ }
+  }
+  return events;
+}
