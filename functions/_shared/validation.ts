@@ -4,8 +4,10 @@
 
 import { z } from "zod";
 
+// Unicode's control characters (category Cc): C0, DEL and C1, the set Postgres's [[:cntrl:]]
+// matches in a UTF-8 database (create_shell_file_job refuses a path holding one).
 // deno-lint-ignore no-control-regex -- control characters are exactly what this refuses
-const CONTROL = /[\u0000-\u001f\u007f]/;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** Unicode code points, as Postgres's length() counts them (zod counts UTF-16 units). */
 export function codePoints(s: string): number {

@@ -48,13 +48,17 @@ export function createAuditLoggerHandler(
     const result = await deps.logAuditEvents(actor.actorId, parsed.data.events);
     if (result.error) {
       if (result.error.code === "42501") {
-        // The RPC names the first refused event by position ("p_events[3]"), never its patient.
+        // The RPC names the first refused event by position ("p_events[3]"), never its patient,
+        // and whether the patient or the job is the one the user has no access to.
         const at = /p_events\[(\d+)\]/.exec(result.error.message)?.[1];
+        const job = /the job of p_events/.test(result.error.message);
         return errorResponse(
           403,
           "no_profile_access",
-          "an event names a patient you do not have access to; nothing was logged",
-          at === undefined ? undefined : `events[${at}].patient_id`,
+          job
+            ? "an event names a job you do not have access to; nothing was logged"
+            : "an event names a patient you do not have access to; nothing was logged",
+          at === undefined ? undefined : `events[${at}].${job ? "job_id" : "patient_id"}`,
         );
       }
       throw new DbFailure("log_audit_events", result.error);

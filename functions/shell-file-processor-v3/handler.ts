@@ -130,6 +130,21 @@ function refusal(error: DbError): Response {
       "storage_path",
     );
   }
+  // Any other argument create_shell_file_job refuses that the caller chose: a 400 naming the
+  // field (its messages name the parameter, never the value). The request's checks mirror the
+  // RPC's, so this is a backstop for a rule added there first.
+  const callerField = error.code === "22023"
+    ? /^create_shell_file_job: p_(storage_path|original_filename|idempotency_key|mime_type) (.+)$/s
+      .exec(error.message)
+    : null;
+  if (callerField) {
+    return errorResponse(
+      400,
+      "invalid_request",
+      `${callerField[1]} ${callerField[2]}`,
+      callerField[1],
+    );
+  }
   if (error.code === "54000") {
     return errorResponse(
       503,

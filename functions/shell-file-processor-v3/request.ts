@@ -98,6 +98,10 @@ export function parseIntakeRequest(body: unknown, idempotencyHeader: string | nu
 // would address a different object than the one named; "\" is a separator on some clients.
 const UNSAFE_IN_NAME = /[\\?#%]/;
 
+// Line and paragraph separators: control characters to Postgres's [[:cntrl:]] in glibc
+// locales (create_shell_file_job refuses them), though not to Unicode. safeText refuses the rest.
+const SEPARATORS = /[\u2028\u2029]/;
+
 /** Why `path` is not a plain object name inside `<profileId>/`, or null when it is. */
 function storagePathProblem(path: string, profileId: string): string | null {
   const [folder, ...rest] = path.split("/");
@@ -110,7 +114,10 @@ function storagePathProblem(path: string, profileId: string): string | null {
       return "must be a plain relative path (no empty, blank, '.' or '..' segments)";
     }
     if (UNSAFE_IN_NAME.test(segment)) return "must not contain \\, ?, # or %";
+    if (SEPARATORS.test(segment)) return "must not contain control characters";
   }
+  // shell_files refuses "../" anywhere: a name ending in ".." that is not the last segment.
+  if (path.includes("../")) return 'must not contain "../" (a name ending in "..")';
   if (new TextEncoder().encode(path).byteLength > 1024) return "must be at most 1024 bytes";
   return null;
 }

@@ -447,6 +447,22 @@ Deno.test("create_shell_file_job's refusals: 42501 â†’ 403, reused key or path â
   assertEquals((await send(deps, postBody(body()))).res.headers.get("retry-after"), "60");
 });
 
+Deno.test("any other 22023 about a field the caller chose is a 400 naming that field (a backstop for RPC rules)", async () => {
+  const cases: Array<[string, string]> = [
+    ["storage_path", "create_shell_file_job: p_storage_path must not contain control characters"],
+    ["original_filename", "create_shell_file_job: p_original_filename must be 1 to 255 characters"],
+    ["idempotency_key", "create_shell_file_job: p_idempotency_key must be 8 to 200 characters"],
+    ["mime_type", "create_shell_file_job: p_mime_type must be one of the allowed types"],
+  ];
+  for (const [field, message] of cases) {
+    const { deps, calls } = createMockDeps({ createShellFileJob: refusedBy("22023", message) });
+    const res = await send(deps, postBody(body()));
+    assertEquals(res.status, 400, field);
+    assertEquals(errorOf(res.json), { code: "invalid_request", field, message: message.replace(/^create_shell_file_job: p_/, "") });
+    assertEquals(calls.logs, [], "a refusal, not an error to log");
+  }
+});
+
 Deno.test("500 internal_error with a reference for anything unexpected; the detail is only logged", async () => {
   const failures: Array<Partial<IntakeDeps>> = [
     { createShellFileJob: refusedBy("22023", `create_shell_file_job: bad path ${PATH}`) },
