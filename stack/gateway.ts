@@ -13,7 +13,12 @@ import { createStorageHandler } from "./storage/handler.ts";
 const config = loadConfig(repoRoot());
 const secrets = readSecrets(config);
 const functions = loadFunctions(config.root, config.extraFunctionDirs);
-const runtime = new EdgeRuntime({ wallClockMs: (name) => wallClockFor(config, name) });
+// All local workers share this machine (hosted, each runs apart): past a few per core, more
+// at once only slow every one of them down until their wall clocks kill them all.
+const runtime = new EdgeRuntime({
+  wallClockMs: (name) => wallClockFor(config, name),
+  maxConcurrentPerFunction: 4 * navigator.hardwareConcurrency,
+});
 const storageSql = postgres({ ...socketConnection(config, "supabase_storage_admin"), max: 10, onnotice: () => {} });
 
 const handler = createGatewayHandler({
