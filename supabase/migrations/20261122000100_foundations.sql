@@ -71,7 +71,7 @@ create or replace function private.config_int(p_key text, p_default integer)
 returns integer
 language sql
 stable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select coalesce(
     (select (c.config_value #>> '{}')::integer
@@ -84,7 +84,7 @@ create or replace function private.config_bool(p_key text, p_default boolean)
 returns boolean
 language sql
 stable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select coalesce(
     (select (c.config_value #>> '{}')::boolean
@@ -100,7 +100,7 @@ create or replace function public.is_service_role()
 returns boolean
 language sql
 stable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select coalesce(auth.role(), '') = 'service_role' or current_user = 'service_role'
 $$;
@@ -120,7 +120,7 @@ returns boolean
 language sql
 stable
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select exists (select 1 from private.admin_users a where a.user_id = auth.uid())
 $$;
@@ -157,7 +157,7 @@ grant select on public.audit_log to service_role;
 create or replace function private.refuse_audit_change()
 returns trigger
 language plpgsql
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 begin
   raise exception 'audit_log is append-only: % is not allowed', tg_op using errcode = '42501';
@@ -188,7 +188,7 @@ returns bigint
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_id bigint;

@@ -39,7 +39,7 @@ returns boolean
 language sql
 stable
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select p_user_id is not null and p_profile_id is not null and (
     exists (

@@ -78,7 +78,7 @@ create or replace function private.job_lease_timeout()
 returns interval
 language sql
 stable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select pg_catalog.make_interval(secs => greatest(private.config_int('worker.timeout_seconds', 180), 1))
 $$;
@@ -99,7 +99,7 @@ create or replace function private.job_lease_held(
 returns boolean
 language sql
 stable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select coalesce(
     p_status = 'processing'
@@ -116,7 +116,7 @@ create or replace function private.require_job_and_worker(p_function text, p_job
 returns void
 language plpgsql
 stable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 begin
   if p_job_id is null then
@@ -137,7 +137,7 @@ create or replace function private.append_job_event(p_error_details jsonb, p_eve
 returns jsonb
 language sql
 stable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   with base as (
     select case
@@ -168,7 +168,7 @@ create or replace function private.bounded_jitter_seconds(p_delay_seconds numeri
 returns numeric
 language sql
 volatile
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select round((random() * least(greatest(coalesce(p_delay_seconds, 0), 0) * 0.5, 30))::numeric, 3)
 $$;
@@ -209,7 +209,7 @@ returns setof public.enqueue_job_v3_result
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   -- One list, also in job_queue's CHECK (tests/db/enqueue_job_v3 compares them).
@@ -405,7 +405,7 @@ returns table (reclaimed integer, dead_lettered integer)
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_timeout interval := private.job_lease_timeout();
@@ -499,7 +499,7 @@ returns table (
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_timeout interval := private.job_lease_timeout();
@@ -555,7 +555,7 @@ returns boolean
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_rows integer;
@@ -588,7 +588,7 @@ returns boolean
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_rows integer;
@@ -625,7 +625,7 @@ returns boolean
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_rows integer;
@@ -683,7 +683,7 @@ returns timestamptz
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_jitter numeric := 0;
@@ -748,7 +748,7 @@ returns text
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_job record;
@@ -838,7 +838,7 @@ returns boolean
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_rows integer;
@@ -898,7 +898,7 @@ returns boolean
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_job record;
@@ -985,8 +985,8 @@ begin
     end if;
     if not exists (select 1 from pg_catalog.pg_proc p
                     where p.oid = to_regprocedure(v_fn) and p.prosecdef
-                      and 'search_path=""' = any (p.proconfig)) then
-      raise exception '20261122000600_job_rpcs: % must be SECURITY DEFINER with search_path pinned', v_fn;
+                      and 'search_path=pg_catalog, pg_temp' = any (p.proconfig)) then
+      raise exception '20261122000600_job_rpcs: % must be SECURITY DEFINER with search_path = pg_catalog, pg_temp', v_fn;
     end if;
     if has_function_privilege('anon', v_fn, 'execute')
        or has_function_privilege('authenticated', v_fn, 'execute')

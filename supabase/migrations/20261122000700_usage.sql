@@ -154,7 +154,7 @@ create or replace function private.billing_cycle(p_at timestamptz)
 returns table (cycle_start timestamptz, cycle_end timestamptz)
 language sql
 immutable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   -- Month arithmetic in UTC: in a session time zone, "+ 1 month" would move with DST.
   select (date_trunc('month', p_at at time zone 'UTC')) at time zone 'UTC',
@@ -172,7 +172,7 @@ create or replace function private.usage_plan_type(p_profile_id uuid)
 returns text
 language sql
 stable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select coalesce(
     (select u.plan_type
@@ -204,7 +204,7 @@ create or replace function private.add_usage(
 returns void
 language sql
 volatile
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   insert into public.user_usage_tracking as u (
     profile_id, billing_cycle_start, billing_cycle_end, plan_type,
@@ -235,7 +235,7 @@ create or replace function private.usage_status(p_profile_id uuid)
 returns jsonb
 language plpgsql
 stable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_cycle record;
@@ -305,7 +305,7 @@ returns jsonb
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_file_size_bytes bigint;
@@ -381,7 +381,7 @@ returns jsonb
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_event_id uuid;
@@ -451,7 +451,7 @@ returns jsonb
 language plpgsql
 stable
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 begin
   -- GUARD

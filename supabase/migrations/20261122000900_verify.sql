@@ -170,12 +170,12 @@ begin
       from pg_catalog.pg_proc p
      where p.pronamespace in ('public'::regnamespace, 'private'::regnamespace)
        and p.prosecdef
-       and not ('search_path=""' = any (coalesce(p.proconfig, array[]::text[])))
+       and not ('search_path=pg_catalog, pg_temp' = any (coalesce(p.proconfig, array[]::text[])))
        and not exists (select 1 from pg_catalog.pg_depend d
                         where d.classid = 'pg_catalog.pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')
      order by 1
   loop
-    v_missing := v_missing || ('set search_path = '''' on security definer function ' || v_name);
+    v_missing := v_missing || ('set search_path = pg_catalog, pg_temp on security definer function ' || v_name);
   end loop;
   for v_name in
     select p.oid::regprocedure::text

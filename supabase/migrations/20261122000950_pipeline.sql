@@ -155,7 +155,7 @@ returns table (shell_file_id uuid, job_id uuid, status text, created boolean)
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   -- One list, also the bucket's allowed_mime_types (the verification block compares them).
@@ -312,7 +312,7 @@ create or replace function private.record_job_step(
 returns table (shell_file_id uuid, patient_id uuid, previous_progress jsonb, advanced boolean)
 language plpgsql
 volatile
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_job record;
@@ -410,7 +410,7 @@ create or replace function private.require_page_in_order(
 returns void
 language plpgsql
 immutable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_page_count integer := (p_progress ->> 'page_count')::integer;
@@ -449,7 +449,7 @@ returns boolean
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_step record;
@@ -517,7 +517,7 @@ returns boolean
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_step record;
@@ -595,7 +595,7 @@ returns boolean
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_step record;
@@ -671,7 +671,7 @@ returns boolean
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   -- The table's CHECK list (tests/db/record_page_extractions compares them).
@@ -781,7 +781,7 @@ returns boolean
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_step record;
@@ -861,7 +861,7 @@ returns boolean
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_step record;
@@ -947,7 +947,7 @@ returns text
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_job record;
@@ -1016,7 +1016,7 @@ returns boolean
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_rows integer;
@@ -1051,7 +1051,7 @@ returns jsonb
 language plpgsql
 stable
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_file record;
@@ -1106,7 +1106,7 @@ returns bigint[]
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   c_keys constant text[] := array['table_name', 'record_id', 'operation', 'reason', 'patient_id', 'job_id', 'new_values'];
@@ -1214,7 +1214,7 @@ create or replace function private.dispatch_workers()
 returns integer
 language plpgsql
 volatile
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_url text;
@@ -1319,8 +1319,8 @@ begin
     if not exists (select 1 from pg_catalog.pg_proc p
                     where p.oid = to_regprocedure(v_fn)
                       and (p.prosecdef or v_fn like 'private.%')
-                      and 'search_path=""' = any (coalesce(p.proconfig, array[]::text[]))) then
-      v_problems := v_problems || (v_fn || ' must pin search_path = '''' (and be SECURITY DEFINER if public)');
+                      and 'search_path=pg_catalog, pg_temp' = any (coalesce(p.proconfig, array[]::text[]))) then
+      v_problems := v_problems || (v_fn || ' must pin search_path = pg_catalog, pg_temp (and be SECURITY DEFINER if public)');
     end if;
     if (select coalesce(string_agg(r.rolname, ',' order by r.rolname), '')
           from (values ('anon'), ('authenticated'), ('service_role')) r (rolname)

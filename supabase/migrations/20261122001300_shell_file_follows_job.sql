@@ -102,7 +102,7 @@ returns trigger
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   -- The generic entry of fail_shell_file_job's catalogue (0950), word for word.
@@ -251,8 +251,8 @@ begin
                     where p.oid = to_regprocedure(v_fn)
                       and p.prosecdef
                       and p.prorettype = 'pg_catalog.trigger'::regtype
-                      and 'search_path=""' = any (coalesce(p.proconfig, array[]::text[]))) then
-      v_problems := v_problems || (v_fn || ' must be a SECURITY DEFINER trigger function with search_path = ''''');
+                      and 'search_path=pg_catalog, pg_temp' = any (coalesce(p.proconfig, array[]::text[]))) then
+      v_problems := v_problems || (v_fn || ' must be a SECURITY DEFINER trigger function with search_path = pg_catalog, pg_temp');
     end if;
     if has_function_privilege('anon', v_fn, 'execute')
        or has_function_privilege('authenticated', v_fn, 'execute')

@@ -24,7 +24,7 @@ Deno.test("an RPC granted to service_role only: service key yes, anon and users 
   try {
     await sql.unsafe(`
       create function public.${name}() returns text
-      language sql security definer set search_path = '' as $$ select 'pong'::text $$;
+      language sql security definer set search_path = pg_catalog, pg_temp as $$ select 'pong'::text $$;
       revoke execute on function public.${name}() from public, anon, authenticated;
       grant execute on function public.${name}() to service_role;`);
     await waitForRpc(name);

@@ -51,7 +51,7 @@ Deno.test("the verification block lists everything missing, in one error", opts,
     'cron job reclaim-expired-jobs running "select public.reclaim_expired_jobs()"',
     "system_configuration row worker.timeout_seconds",
     "revoke execute from PUBLIC on private.usage_status(uuid)",
-    "set search_path = '' on security definer function get_user_usage_status(uuid)",
+    "set search_path = pg_catalog, pg_temp on security definer function get_user_usage_status(uuid)",
     "trigger public.audit_log.audit_log_no_truncate (enabled)",
   ];
   for (const item of expected) assert(out.stderr.includes(item), `missing "${item}" in:\n${out.stderr}`);

@@ -56,7 +56,7 @@ select results_eq($$select id from public.user_profiles order by id$$, format($$
   'alice reads her own profile only');
 select tests.clear_authentication();
 
-select is((select proconfig from pg_proc where oid = 'public.has_profile_access(uuid, uuid)'::regprocedure), array['search_path=""'],
+select is((select proconfig from pg_proc where oid = 'public.has_profile_access(uuid, uuid)'::regprocedure), array['search_path=pg_catalog, pg_temp'],
   'search_path still pinned');
 select is((select string_agg(r, ',' order by r) from unnest(array['anon', 'authenticated', 'service_role']) r
             where has_function_privilege(r, 'public.has_profile_access(uuid, uuid)', 'execute')),

@@ -29,8 +29,8 @@ select ok(not exists (
   'PUBLIC cannot execute it');
 select is((select prosecdef from pg_proc where oid = 'public.has_profile_access(uuid, uuid)'::regprocedure), true, 'security definer');
 select is((select provolatile from pg_proc where oid = 'public.has_profile_access(uuid, uuid)'::regprocedure), 's'::"char", 'stable');
-select is((select proconfig from pg_proc where oid = 'public.has_profile_access(uuid, uuid)'::regprocedure), array['search_path=""'],
-  'search_path pinned to empty');
+select is((select proconfig from pg_proc where oid = 'public.has_profile_access(uuid, uuid)'::regprocedure), array['search_path=pg_catalog, pg_temp'],
+  'search_path pinned to pg_catalog, pg_temp');
 
 select * from finish();
 rollback;

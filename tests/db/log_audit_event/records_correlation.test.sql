@@ -31,7 +31,7 @@ select is((select occurred_at from public.audit_log where id = current_setting('
 
 -- A user's JWT (when a security definer RPC calls it on their behalf) is recorded as that user.
 -- Users cannot call it directly, so act as one through a definer wrapper made for this test.
-create function pg_temp.audit_as_caller() returns bigint language sql security definer set search_path = ''
+create function pg_temp.audit_as_caller() returns bigint language sql security definer set search_path = pg_catalog, pg_temp
   as $$ select public.log_audit_event('user_profiles', 'x', 'ACCESS', p_compliance_category => 'access') $$;
 grant execute on function pg_temp.audit_as_caller() to authenticated;
 select tests.authenticate_as('lae_corr');

@@ -43,8 +43,8 @@ select set_config('request.method', '', true);
 select is((select string_agg(r, ',' order by r) from unnest(array['anon', 'authenticated', 'service_role']) r
             where has_function_privilege(r, 'private.raise_not_found(text)', 'execute')), null,
   'no API role may execute it');
-select is((select proconfig from pg_proc where oid = 'private.raise_not_found(text)'::regprocedure), array['search_path=""'],
-  'search_path pinned to empty');
+select is((select proconfig from pg_proc where oid = 'private.raise_not_found(text)'::regprocedure), array['search_path=pg_catalog, pg_temp'],
+  'search_path pinned to pg_catalog, pg_temp');
 
 select * from finish();
 rollback;

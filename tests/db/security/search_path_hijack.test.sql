@@ -2,8 +2,8 @@
 -- search_path, whatever the caller planted on it.
 --
 -- 1. STATIC: every SECURITY DEFINER function in public, private and ops (not an extension's)
---    pins search_path to '' (proconfig); so does every other function there, since RLS policies
---    and definer bodies call them. Offenders are listed by signature.
+--    pins search_path to pg_catalog, pg_temp (proconfig); so does every other function there,
+--    since RLS policies and definer bodies call them. Offenders are listed by signature.
 -- 2. BEHAVIOUR: a representative run of the RPCs (intake, enqueue, claim, heartbeat, checkpoint,
 --    capacity acquire/release, reschedule, complete, fail to the dead letter, audit events, the
 --    user's status, usage and access checks), as service_role and as a user through the tests.*
@@ -23,18 +23,21 @@
 --    CONTROLS, so the plants are known to bite: an unpinned definer function does call them
 --    under h1 and h2, and a real RPC whose search_path is reset (what a migration forgetting
 --    `set search_path` would leave) calls them under h2.
--- 3. THE LIMIT OF search_path = '': pg_temp is still searched FIRST for relation and type
---    names (PostgreSQL puts it before pg_catalog unless the path lists it). All relations are
---    schema-qualified, so temp tables cannot stand in for ours (part 2); but a temporary table
---    named like a type (uuid, text, jsonb) replaces that type in unqualified casts and
---    declarations, and a cast its creator adds then runs the creator's function as the
---    definer. Only a session that can create temporary objects AND call a definer function
---    can try: the login roles that could are reviewed below, and the attack itself is kept as
---    a TODO test until the functions pin `search_path = pg_catalog, pg_temp` (which the verify
---    blocks of 0600/0900/0950 and the per-function pgTAP tests, all asserting search_path="",
---    must change with them).
+-- 3. TYPES, and why not search_path = '': with an empty path PostgreSQL still searches pg_temp
+--    FIRST for relation and type names (it puts the temporary schema before pg_catalog unless
+--    the path lists it). All relations are schema-qualified, so temp tables cannot stand in for
+--    ours (part 2); but a temporary table named like a type (uuid, jsonb, timestamptz) would
+--    replace that type in unqualified casts and declarations, and a cast its creator adds
+--    would then run the creator's function as the definer. The functions therefore pin
+--    `search_path = pg_catalog, pg_temp` (pg_temp listed last is searched last). Checked here:
+--    the login roles that could plant temporary objects and reach a definer function (the
+--    reviewed ones); then, with every plpgsql function in public and private recompiled (plpgsql
+--    resolves types when it compiles a function, once per session), service_role plants
+--    temporary tables uuid, jsonb and timestamptz and casts on uuid that record their use, and
+--    a run of RPCs must answer and write as it should with no plant used. CONTROL: a definer
+--    function with search_path = '' does run the planted casts, as its owner.
 begin;
-select plan(18);
+select plan(24);
 
 -- =============================================================================
 -- 1. STATIC
@@ -44,15 +47,15 @@ select is_empty(
       from pg_catalog.pg_proc p
      where p.pronamespace in (select n.oid from pg_catalog.pg_namespace n where n.nspname in ('public', 'private', 'ops'))
        and p.prosecdef
-       and not ('search_path=""' = any (coalesce(p.proconfig, array[]::text[])))
+       and not ('search_path=pg_catalog, pg_temp' = any (coalesce(p.proconfig, array[]::text[])))
        and not exists (select 1 from pg_catalog.pg_depend d
                         where d.classid = 'pg_catalog.pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')$$,
-  'every SECURITY DEFINER function in public, private and ops pins search_path = ''''');
+  'every SECURITY DEFINER function in public, private and ops pins search_path = pg_catalog, pg_temp');
 select is_empty(
   $$select p.oid::regprocedure::text
       from pg_catalog.pg_proc p
      where p.pronamespace in (select n.oid from pg_catalog.pg_namespace n where n.nspname in ('public', 'private', 'ops'))
-       and not ('search_path=""' = any (coalesce(p.proconfig, array[]::text[])))
+       and not ('search_path=pg_catalog, pg_temp' = any (coalesce(p.proconfig, array[]::text[])))
        and not exists (select 1 from pg_catalog.pg_depend d
                         where d.classid = 'pg_catalog.pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')$$,
   'so does every other function there (invokers run inside definer bodies and RLS policies)');
@@ -412,9 +415,13 @@ reset search_path;
 select tests.clear_authentication();
 select cmp_ok(pg_sequence_last_value('hijack.uses'), '>', :'uses_before'::bigint,
   'control: log_audit_event and get_processing_status with their search_path reset use the plants');
+-- Pinned again (as the migrations leave them), since part 3 calls them.
+alter function public.log_audit_event(text, text, text, jsonb, jsonb, text, text, uuid, uuid) set search_path = pg_catalog, pg_temp;
+alter function public.get_processing_status(uuid) set search_path = pg_catalog, pg_temp;
+delete from hijack.calls;
 
 -- =============================================================================
--- 3. THE LIMIT OF search_path = '': pg_temp and type names
+-- 3. TYPES: pg_temp comes last on the pinned path
 -- =============================================================================
 -- Who could try: a role that logs in, may create temporary objects, and can execute a definer
 -- function in public or private itself or through a role it may become (SET ROLE).
@@ -441,19 +448,134 @@ select set_eq(
   ],
   'the login roles that could plant temporary objects and reach a definer function are the reviewed ones');
 
--- The gap itself, kept visible: a temporary table named "uuid" replaces the type in the
--- declarations and casts of a definer function compiled after it exists (here
--- track_ai_processing_usage, not yet called in this session: plpgsql resolves types when it
--- first compiles a function), and a cast from text to it would run its creator's function
--- with the definer's rights wherever such a cast's result is used. Fixed by pinning
--- search_path to pg_catalog, pg_temp (pg_temp last), with the verify blocks changed alike.
+-- With an empty search_path, pg_temp would be searched first for type names: a temporary table
+-- named uuid would replace the type in a definer function's declarations and casts, and a cast
+-- its creator adds would run the creator's function with the definer's rights. Pinned to
+-- pg_catalog, pg_temp, the built-in types are found first.
 select (value ->> 'job_id') as control_job from pg_temp.results where world = 'clean' and step = '02 enqueue_job_v3' \gset
-create temp table uuid (v text);
+-- Everything below that runs while the plants exist names its types with their schema.
+create temp table type_results (step pg_catalog.text, ok boolean, value pg_catalog.jsonb);
+grant insert, select on pg_temp.type_results to public;
+create function pg_temp.try_step(p_step pg_catalog.text, p_sql pg_catalog.text) returns void language plpgsql as $$
+declare
+  v_out pg_catalog.jsonb;
+begin
+  execute p_sql into v_out;
+  insert into pg_temp.type_results (step, ok, value) values (p_step, true, v_out);
+exception when others then
+  insert into pg_temp.type_results (step, ok, value) values (p_step, false, pg_catalog.jsonb_build_array(sqlstate, sqlerrm));
+end
+$$;
+grant execute on function pg_temp.try_step(text, text) to public;
+-- The control: what a definer function with the empty path would do.
+create function hijack.empty_path(p_text text) returns text language plpgsql security definer set search_path = '' as $$
+begin
+  return p_text::uuid::text;
+end
+$$;
+grant execute on function hijack.empty_path(text) to public;
+-- plpgsql resolves a function's types when it compiles it, once per session, and this session
+-- has already called most RPCs: make every plpgsql function in public and private compile
+-- afresh at its next call (a new pg_proc row; the cost is set to what it is).
+do $$
+declare
+  r record;
+begin
+  for r in select p.oid::regprocedure as fn, p.procost
+             from pg_catalog.pg_proc p join pg_catalog.pg_language l on l.oid = p.prolang
+            where p.pronamespace in ('public'::regnamespace, 'private'::regnamespace) and l.lanname = 'plpgsql' loop
+    execute format('alter function %s cost %s', r.fn, r.procost);
+  end loop;
+end
+$$;
+select coalesce(pg_sequence_last_value('hijack.uses'), 0) as uses_before_types \gset
+
+-- THE PLANTS, made by the caller itself (service_role may create temporary objects): types
+-- named uuid, jsonb and timestamptz, and casts from and to the planted uuid that record their
+-- use (and the role they ran as).
 select tests.authenticate_as_service_role();
-select todo('search_path = '''' searches pg_temp first for type names; pin pg_catalog, pg_temp to close it', 1);
-select lives_ok(format('select public.track_ai_processing_usage(%L, %L, 10, 1)', :'clean_profile', :'control_job'),
-  'a temporary table named uuid does not change what track_ai_processing_usage does');
+create temp table uuid (v pg_catalog.text);
+create temp table jsonb (v pg_catalog.text);
+create temp table timestamptz (v pg_catalog.text);
+create function pg_temp.planted_uuid_from_text(pg_catalog.text) returns pg_temp.uuid language sql as $$
+  select pg_catalog.nextval('hijack.uses');
+  insert into hijack.calls (fn) values ('cast (text as pg_temp.uuid)');
+  select row($1)::pg_temp.uuid
+$$;
+create function pg_temp.planted_uuid_from_uuid(pg_catalog.uuid) returns pg_temp.uuid language sql as $$
+  select pg_catalog.nextval('hijack.uses');
+  insert into hijack.calls (fn) values ('cast (uuid as pg_temp.uuid)');
+  select row($1::pg_catalog.text)::pg_temp.uuid
+$$;
+create function pg_temp.planted_uuid_to_text(pg_temp.uuid) returns pg_catalog.text language sql as $$
+  select pg_catalog.nextval('hijack.uses');
+  insert into hijack.calls (fn) values ('cast (pg_temp.uuid as text)');
+  select ($1).v
+$$;
+create cast (pg_catalog.text as pg_temp.uuid) with function pg_temp.planted_uuid_from_text(pg_catalog.text) as assignment;
+create cast (pg_catalog.uuid as pg_temp.uuid) with function pg_temp.planted_uuid_from_uuid(pg_catalog.uuid) as assignment;
+create cast (pg_temp.uuid as pg_catalog.text) with function pg_temp.planted_uuid_to_text(pg_temp.uuid) as assignment;
+
+-- THE RUN, as service_role: usage counting (declares a uuid, casts it to text, audits), the
+-- status RPCs, a job's life (enqueue, claim, heartbeat, complete) and an audit event.
+select pg_temp.try_step('1 track_ai_processing_usage',
+  format('select pg_catalog.to_jsonb(public.track_ai_processing_usage(%L, %L, 10, 1))', :'clean_profile', :'control_job'));
+select pg_temp.try_step('2 get_user_usage_status', format('select public.get_user_usage_status(%L)', :'clean_profile'));
+select pg_temp.try_step('3 get_processing_status', format('select public.get_processing_status(%L)', :'control_file'));
+select pg_temp.try_step('4 enqueue_job_v3', format($$select pg_catalog.to_jsonb(e) from public.enqueue_job_v3(
+  job_type => 'report_generation', job_name => 'type plant', job_payload => '{"k": 3}', patient_id => %L, max_retries => 0) e$$,
+  :'clean_profile'));
+select pg_temp.try_step('5 claim_next_job_v3',
+  $$select pg_catalog.to_jsonb(c) from public.claim_next_job_v3('sph-worker', array['report_generation']) c$$);
+select pg_temp.try_step('6 update_job_heartbeat', $$select pg_catalog.to_jsonb(public.update_job_heartbeat(
+  (select (r.value ->> 'job_id')::pg_catalog.uuid from pg_temp.type_results r where r.step = '4 enqueue_job_v3'), 'sph-worker'))$$);
+select pg_temp.try_step('7 complete_job', $$select pg_catalog.to_jsonb(public.complete_job(
+  (select (r.value ->> 'job_id')::pg_catalog.uuid from pg_temp.type_results r where r.step = '4 enqueue_job_v3'), 'sph-worker',
+  '{"done": true}'))$$);
+select pg_temp.try_step('8 log_audit_event',
+  $$select pg_catalog.to_jsonb(public.log_audit_event('hijack_test', 'types', 'PROCESS') is not null)$$);
+create temp table calls_by_rpcs as select c.fn, c.by_role from hijack.calls c;
+select coalesce(pg_sequence_last_value('hijack.uses'), 0) as uses_after_rpcs \gset
+-- CONTROL: the same plants reach a definer function whose path is empty.
+select pg_temp.try_step('control', $$select pg_catalog.to_jsonb(hijack.empty_path('00000000-0000-4000-8000-000000000abc'))$$);
+set local client_min_messages = warning;
+drop table pg_temp.uuid, pg_temp.jsonb, pg_temp.timestamptz cascade;
+reset client_min_messages;
 select tests.clear_authentication();
+
+select is(
+  (select jsonb_object_agg(r.step, case when r.ok then '"answered"'::jsonb else r.value end) from pg_temp.type_results r
+    where r.step <> 'control'),
+  '{"1 track_ai_processing_usage": "answered", "2 get_user_usage_status": "answered", "3 get_processing_status": "answered",
+    "4 enqueue_job_v3": "answered", "5 claim_next_job_v3": "answered", "6 update_job_heartbeat": "answered",
+    "7 complete_job": "answered", "8 log_audit_event": "answered"}'::jsonb,
+  'types planted in pg_temp (uuid, jsonb, timestamptz, casts on uuid): every RPC of the run answered');
+select is(
+  (select jsonb_build_object('recorded', r.value -> 'recorded', 'reason', r.value -> 'reason')
+     from pg_temp.type_results r where r.step = '1 track_ai_processing_usage'),
+  '{"recorded": true, "reason": null}'::jsonb,
+  'track_ai_processing_usage counted the job');
+select is(
+  (select count(*)::integer from public.usage_events u join public.audit_log a on a.record_id = u.id::text
+    where u.job_id = :'control_job' and u.event_type = 'ai_processing_completed'
+      and a.table_name = 'usage_events' and a.operation = 'INSERT' and a.job_id = u.job_id),
+  1, 'its usage event was written once, and audited under the event''s own id (its uuid variable was a uuid)');
+select is(
+  (select jsonb_build_object(
+     'claimed', (select value ->> 'job_id' from pg_temp.type_results where step = '5 claim_next_job_v3')
+                = (select value ->> 'job_id' from pg_temp.type_results where step = '4 enqueue_job_v3'),
+     'heartbeat', (select value from pg_temp.type_results where step = '6 update_job_heartbeat'),
+     'completed', (select value from pg_temp.type_results where step = '7 complete_job'),
+     'audited', (select value from pg_temp.type_results where step = '8 log_audit_event'),
+     'job status', (select j.status from public.job_queue j
+                     where j.id = (select (value ->> 'job_id')::uuid from pg_temp.type_results where step = '4 enqueue_job_v3')))),
+  '{"claimed": true, "heartbeat": true, "completed": true, "audited": true, "job status": "completed"}'::jsonb,
+  'the job''s life went as documented: claimed, heartbeat accepted, completed; the audit event recorded');
+select is_empty($$select fn || ' as ' || by_role from pg_temp.calls_by_rpcs$$, 'no planted cast was used by any RPC');
+select is(:'uses_after_rpcs'::bigint, :'uses_before_types'::bigint, 'not even inside a statement that failed');
+select set_eq($$select distinct fn || ' as ' || by_role from hijack.calls$$,
+  array['cast (text as pg_temp.uuid) as postgres', 'cast (pg_temp.uuid as text) as postgres'],
+  'control: a definer function with search_path = '''' runs the casts service_role planted, as its owner postgres');
 
 select * from finish();
 rollback;

@@ -16,9 +16,9 @@ select is((select array_agg(a.attname::text) from pg_trigger t
 select is((select tgenabled::text from pg_trigger
             where tgrelid = 'public.job_queue'::regclass and tgname = 'job_queue_shell_file_follows_job'),
   'O', 'enabled');
-select ok((select p.prosecdef and 'search_path=""' = any (p.proconfig) and p.provolatile = 'v'
+select ok((select p.prosecdef and 'search_path=pg_catalog, pg_temp' = any (p.proconfig) and p.provolatile = 'v'
              from pg_proc p where p.oid = 'private.shell_file_follows_job()'::regprocedure),
-  'SECURITY DEFINER, volatile, search_path pinned to empty');
+  'SECURITY DEFINER, volatile, search_path pinned to pg_catalog, pg_temp');
 
 -- Nobody but its owner may execute it; the trigger needs no grant to fire.
 select ok(not exists (select 1 from pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a

@@ -12,7 +12,7 @@ returns trigger
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 begin
   insert into pg_temp.trigger_calls (job_id, old_status, new_status) values (new.id, old.status, new.status);
