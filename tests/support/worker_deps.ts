@@ -6,7 +6,7 @@
 import type { WorkerDeps } from "../../functions/_shared/worker/deps.ts";
 import { DocumentError } from "../../functions/_shared/worker/document.ts";
 import { documentHandle } from "../../functions/_shared/worker/document.ts";
-import type { StepContext } from "../../functions/_shared/worker/context.ts";
+import { recordedResults, type StepContext } from "../../functions/_shared/worker/context.ts";
 import { jobFromClaim } from "../../functions/_shared/worker/job.ts";
 import type { ClaimedRow, Rpc, RpcName, Rpcs } from "../../functions/_shared/worker/rpc.ts";
 import type { Progress } from "../../functions/_shared/worker/steps.ts";
@@ -266,5 +266,5 @@ export function createMockDeps(options: MockOptions = {}) {
 /** What a step module is given, for a job claimed as `row`, by "worker-1". */
 export function stepContext(deps: WorkerDeps, row: ClaimedRow = claimedRow()): StepContext {
   const job = jobFromClaim(row);
-  return { deps, workerId: "worker-1", job, document: documentHandle(deps, job) };
+  return { deps, workerId: "worker-1", job, document: documentHandle(deps, job), results: recordedResults() };
 }

@@ -109,6 +109,35 @@ Deno.test("a job resumed mid-document starts at the step its progress names", as
   ]);
 });
 
+Deno.test("what this invocation recorded is not read back from the database; earlier invocations' results are", async () => {
+  const reads: string[] = [];
+  const counting = (mock: ReturnType<typeof createMockDeps>) => {
+    const { readPages, readEntities } = mock.deps;
+    mock.deps.readPages = (id, page) => (reads.push(`pages ${page ?? "all"}`), readPages(id, page));
+    mock.deps.readEntities = (id, page) => (reads.push(`entities ${page}`), readEntities(id, page));
+  };
+  const whole = createMockDeps({ queue: [claimedRow()], documents });
+  counting(whole);
+  await runInvocation(whole.deps, "worker-1");
+  assertEquals(reads, ["pages all"], "only the narrative reads, for every page at once");
+  const recorded = [...whole.db.pages.values()].map((p) => p.text);
+
+  // The same document resumed after pass 1 by another invocation: the pages and entities it
+  // needs come from the database, and pass 2 sees the same text as the first run recorded.
+  reads.length = 0;
+  const resumed = createMockDeps({
+    queue: [claimedRow({ progress: { page_count: 3, ocr_pages: [], text_done: 3, pass1_done: 3 } })],
+    documents,
+  });
+  recorded.forEach((text, i) => resumed.db.pages.set(i + 1, { source: "pdf_text_layer", text, provider: null }));
+  for (const n of [1, 2, 3]) resumed.db.entities.set(n, whole.db.entities.get(n) ?? []);
+  counting(resumed);
+  await runInvocation(resumed.deps, "worker-1");
+  assertEquals(reads, ["pages 1", "entities 1", "pages 2", "entities 2", "pages 3", "entities 3", "pages all"]);
+  const pass2Inputs = (m: typeof whole) => m.providerCalls.filter((c) => c.method === "extractClinical").map((c) => c.input);
+  assertEquals(pass2Inputs(resumed), pass2Inputs(whole), "pass 2 got the same text and entities either way");
+});
+
 Deno.test("after a finish the next job is claimed and processed, by the same invocation", async () => {
   const mock = createMockDeps({
     queue: [

@@ -1,6 +1,6 @@
 // What every step gets: the deps, who holds the job, the job, and its document.
 
-import type { PageText } from "../providers/types.ts";
+import type { Entity, PageText } from "../providers/types.ts";
 import type { CapacityScope } from "./capacity.ts";
 import type { WorkerDeps } from "./deps.ts";
 import type { DocumentHandle } from "./document.ts";
@@ -12,6 +12,21 @@ export interface StepContext {
   workerId: string;
   job: Job;
   document: DocumentHandle;
+  results: RecordedResults;
+}
+
+/**
+ * What this invocation recorded for the job, so a later step reads it here rather than from
+ * the database: every record is fenced by the lease this invocation holds, so what it wrote
+ * is what the database has. Results of earlier invocations are read from the database.
+ */
+export interface RecordedResults {
+  pages: Map<number, PageText>;
+  entities: Map<number, Entity[]>;
+}
+
+export function recordedResults(): RecordedResults {
+  return { pages: new Map(), entities: new Map() };
 }
 
 /**
@@ -35,6 +50,8 @@ export function recorded(ok: boolean, progress: Partial<Progress>): StepResult {
 
 /** The text recorded for a page (the text step ran before any pass). */
 export async function readPage(ctx: StepContext, pageNumber: number): Promise<PageText> {
+  const ours = ctx.results.pages.get(pageNumber);
+  if (ours) return ours;
   const [page] = await ctx.deps.readPages(ctx.job.shellFileId, pageNumber);
   if (!page) throw new Error(`shell_file_pages has no row for page ${pageNumber}`);
   return page;

@@ -30,5 +30,6 @@ export async function pass1(ctx: StepContext, page: number): Promise<StepResult>
     p_model: ctx.deps.aiModel,
     p_tokens_used: usage.tokens,
   });
+  if (ok) ctx.results.entities.set(page, output);
   return recorded(ok, { pass1_done: page });
 }

@@ -14,7 +14,8 @@ import {
 
 export async function pass2(ctx: StepContext, page: number): Promise<StepResult> {
   const text = await readPage(ctx, page);
-  const entities = await ctx.deps.readEntities(ctx.job.shellFileId, page);
+  const entities = ctx.results.entities.get(page) ??
+    await ctx.deps.readEntities(ctx.job.shellFileId, page);
   if (entities === null) throw new Error(`page_entity_detections has no row for page ${page}`);
   const { ai } = ctx.deps.providers;
   const { output, usage } = text.text.trim() === ""

@@ -7,7 +7,7 @@
 // capacity, a 429) to a time before the last moment a step may start is waited for here
 // (deps.sleep) and the loop claims again, so throughput does not wait for the cron tick.
 
-import { fence, type StepContext, type StepResult } from "./context.ts";
+import { fence, recordedResults, type StepContext, type StepResult } from "./context.ts";
 import type { WorkerDeps } from "./deps.ts";
 import { type DocumentHandle, documentHandle } from "./document.ts";
 import { finish } from "./finish.ts";
@@ -144,7 +144,7 @@ async function runJob(
   try {
     const job = jobFromClaim(row);
     document = documentHandle(deps, job);
-    const ctx: StepContext = { deps, workerId, job, document };
+    const ctx: StepContext = { deps, workerId, job, document, results: recordedResults() };
     let progress = job.progress;
     while (true) {
       step = nextStep(progress);

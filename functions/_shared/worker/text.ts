@@ -28,6 +28,7 @@ export async function pageText(
     p_page_number: page,
     ...text,
   });
+  if (ok) ctx.results.pages.set(page, { pageNumber: page, text: text.p_page_text });
   return recorded(ok, { text_done: page });
 }
 
