@@ -27,4 +27,7 @@ source_of scanned-referral | "${GS[@]}" -sDEVICE=jpeggray -dJPEGQ=80 "${HALF_PAG
 source_of locked-letter | "${GS[@]}" -sDEVICE=pdfwrite -sOwnerPassword=docjobs-owner \
   -sUserPassword=docjobs-sample -dEncryptionR=3 -dKeyLength=128 -sOutputFile=password-protected.pdf -
 
-ls -l discharge-summary.pdf scanned-referral.png scanned-referral.pdf password-protected.pdf
+# (d) twenty pages with a real text layer, one clinic visit each (the pipeline benchmark's document)
+source_of long-record | "${GS[@]}" -sDEVICE=pdfwrite -sOutputFile=long-record-20p.pdf -
+
+ls -l discharge-summary.pdf scanned-referral.png scanned-referral.pdf password-protected.pdf long-record-20p.pdf

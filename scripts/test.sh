@@ -54,7 +54,7 @@ suite() {
 
 stop_stack() { "${STACK[@]}" stop >/dev/null 2>&1 || true; }
 
-suite typecheck "$DENO" check --config deno.json stack/ functions/ workers/ tests/ scripts/
+suite typecheck "$DENO" check --config deno.json stack/ functions/ workers/ tests/ scripts/ bench/
 suite unit "$DENO" test -A --config deno.json tests/unit/
 
 echo

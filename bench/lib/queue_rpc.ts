@@ -1,0 +1,288 @@
+// This project's queue as the benchmark drives it: public.enqueue_job_v3,
+// public.claim_next_job_v3 and public.complete_job, called as service_role (a) over direct SQL
+// and (b) through PostgREST the way supabase-js calls them (the stack's gateway, the service
+// key, `.rpc(...)`, the client options of functions/_shared/supabase.ts).
+//
+// Direct SQL uses node-postgres (pg), the driver pg-boss and Graphile Worker run on, with
+// prepared statements as Graphile Worker uses them: the client side of a round trip then costs
+// the same for all three, and what differs is the SQL each one runs.
+//
+// The bench registers its own no-op job type in public.job_lanes (no provider, so enqueue
+// takes no backpressure lock) and removes it, its jobs and their audit rows at the end.
+// Workers claim only that type (job_types), as the project's job-worker claims only its own.
+
+import pg from "pg";
+import postgres from "postgres";
+import { createClient, type SupabaseClient } from "@supabase/supabase-js";
+import {
+  HarnessError,
+  loopPool,
+  type QueueSystem,
+  type Tally,
+  type WorkerPool,
+} from "./queue_harness.ts";
+
+export const BENCH_JOB_TYPE = "bench_queue_core_noop";
+const JOB_NAME = "queue core benchmark";
+const PAYLOAD = { bench: "queue_core" };
+/** Jobs per statement when enqueueing a backlog (one transaction each). */
+const BACKLOG_CHUNK = 1000;
+
+type Sql = postgres.Sql;
+
+/**
+ * What both transports share: the job type, bulk enqueue, the tally and the clean-up, all
+ * through one `postgres` connection (the table owner, as migrations and the SQL editor).
+ */
+export class RpcQueue {
+  constructor(readonly admin: Sql) {}
+
+  async register(): Promise<void> {
+    await this.admin`
+      insert into public.job_lanes (job_type, job_lane, is_default, description)
+      values (${BENCH_JOB_TYPE}, 'standard', true, 'No-op jobs of bench/queue_core.ts; removed by its teardown.')
+      on conflict (job_type, job_lane) do nothing`;
+  }
+
+  /** The backlog goes through enqueue_job_v3 itself (validation, audit), many calls per statement. */
+  async enqueueBacklog(n: number): Promise<void> {
+    for (let done = 0; done < n; done += BACKLOG_CHUNK) {
+      const count = Math.min(BACKLOG_CHUNK, n - done);
+      await this.admin.begin(async (tx) => {
+        await tx`set local role service_role`;
+        // In the select list, a volatile function runs once per row (in FROM, with arguments
+        // that do not depend on the row, it would run once).
+        await tx`
+          select public.enqueue_job_v3(${BENCH_JOB_TYPE}, ${JOB_NAME}, ${tx.json(PAYLOAD)})
+            from generate_series(1, ${count}::int)`;
+      });
+    }
+  }
+
+  async analyze(): Promise<void> {
+    await this.admin.unsafe("analyze public.job_queue");
+  }
+
+  async tally(): Promise<Tally> {
+    const [row] = await this.admin`
+      select count(*) filter (where status = 'completed')::int as completed,
+             count(*) filter (where status <> 'completed')::int as unfinished
+        from public.job_queue where job_type = ${BENCH_JOB_TYPE}`;
+    return { completed: row.completed, unfinished: row.unfinished };
+  }
+
+  /**
+   * Deletes the bench's jobs and the audit rows enqueue and complete wrote for them, then
+   * vacuums, so each measurement starts from the same table. audit_log is append-only by
+   * trigger; the bench lifts that trigger for its one DELETE inside the same transaction
+   * (ALTER TABLE holds an exclusive lock until commit, so no other session ever sees it off,
+   * and a failure rolls it back), deleting only rows whose job_id is one of its own jobs.
+   */
+  async clear(): Promise<void> {
+    await this.admin.begin(async (tx) => {
+      await tx`alter table public.audit_log disable trigger audit_log_append_only`;
+      await tx`
+        delete from public.audit_log a
+         using public.job_queue q
+         where a.job_id = q.id and q.job_type = ${BENCH_JOB_TYPE}`;
+      await tx`alter table public.audit_log enable trigger audit_log_append_only`;
+      await tx`delete from public.job_queue where job_type = ${BENCH_JOB_TYPE}`;
+    });
+    await this.admin.unsafe("vacuum analyze public.job_queue, public.audit_log");
+  }
+
+  async unregister(): Promise<void> {
+    await this.clear();
+    await this.admin`delete from public.job_lanes where job_type = ${BENCH_JOB_TYPE}`;
+  }
+}
+
+/** (a) Direct SQL: one connection per worker, `set role service_role`, the RPCs as SQL calls. */
+export class RpcSqlSystem implements QueueSystem {
+  readonly id = "rpc_sql";
+  readonly label = "this project's RPCs, direct SQL";
+  readonly settings: string;
+  #producer: pg.Client | null = null;
+
+  constructor(private queue: RpcQueue, private dbUrl: string, private pollMs: number) {
+    this.settings =
+      `claim_next_job_v3(worker_id, job_types) → complete_job(job_id, worker_id) as service_role; ` +
+      `node-postgres, prepared statements, one connection per worker; idle poll ${pollMs} ms`;
+  }
+
+  async setup(): Promise<void> {
+    await this.queue.register();
+    this.#producer = await serviceRoleConnection(this.dbUrl);
+  }
+
+  clear(): Promise<void> {
+    return this.queue.clear();
+  }
+
+  enqueueBacklog(n: number): Promise<void> {
+    return this.queue.enqueueBacklog(n);
+  }
+
+  analyze(): Promise<void> {
+    return this.queue.analyze();
+  }
+
+  async enqueueOne(): Promise<string> {
+    const result = await this.#producer!.query<{ job_id: string }>({
+      name: "bench_enqueue",
+      text: "select job_id from public.enqueue_job_v3($1, $2, $3)",
+      values: [BENCH_JOB_TYPE, JOB_NAME, PAYLOAD],
+    });
+    return result.rows[0].job_id;
+  }
+
+  async startWorkers(k: number, onClaim: (key: string) => void): Promise<WorkerPool> {
+    const connections = await Promise.all(
+      Array.from({ length: k }, () => serviceRoleConnection(this.dbUrl)),
+    );
+    const run = crypto.randomUUID().slice(0, 8);
+    const pool = loopPool(k, async (i, ctx) => {
+      const db = connections[i];
+      const workerId = `bench-sql-${run}-${i}`;
+      while (!ctx.stopped()) {
+        const claim = await db.query<{ job_id: string }>({
+          name: "bench_claim",
+          text: "select job_id from public.claim_next_job_v3($1, $2)",
+          values: [workerId, [BENCH_JOB_TYPE]],
+        });
+        const job = claim.rows[0];
+        if (!job) {
+          await ctx.idle(this.pollMs);
+          continue;
+        }
+        onClaim(job.job_id);
+        const done = await db.query<{ ok: boolean }>({
+          name: "bench_complete",
+          text: "select public.complete_job($1, $2) as ok",
+          values: [job.job_id, workerId],
+        });
+        if (done.rows[0].ok !== true) {
+          throw new HarnessError(
+            `complete_job refused job ${job.job_id} to its holder ${workerId}`,
+          );
+        }
+      }
+    });
+    return {
+      failure: pool.failure,
+      async stop() {
+        await pool.stop();
+        await Promise.all(connections.map((c) => c.end()));
+      },
+    };
+  }
+
+  tally(): Promise<Tally> {
+    return this.queue.tally();
+  }
+
+  async teardown(): Promise<void> {
+    await this.#producer?.end();
+    this.#producer = null;
+    await this.queue.unregister();
+  }
+}
+
+/** (b) PostgREST: supabase-js with the service key against the gateway, as an app calls it. */
+export class RpcRestSystem implements QueueSystem {
+  readonly id = "rpc_rest";
+  readonly label = "this project's RPCs, PostgREST (supabase-js)";
+  readonly settings: string;
+  #client: SupabaseClient | null = null;
+
+  constructor(
+    private queue: RpcQueue,
+    private url: string,
+    private serviceRoleKey: string,
+    private pollMs: number,
+  ) {
+    this.settings =
+      `the same calls through supabase-js .rpc() with the service key, via the stack's gateway; ` +
+      `one client for the K loops; PostgREST's default pool (10 connections); idle poll ${pollMs} ms`;
+  }
+
+  async setup(): Promise<void> {
+    await this.queue.register();
+    this.#client = createClient(this.url, this.serviceRoleKey, {
+      auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+    });
+  }
+
+  clear(): Promise<void> {
+    return this.queue.clear();
+  }
+
+  enqueueBacklog(n: number): Promise<void> {
+    return this.queue.enqueueBacklog(n);
+  }
+
+  analyze(): Promise<void> {
+    return this.queue.analyze();
+  }
+
+  async enqueueOne(): Promise<string> {
+    const { data, error } = await this.#client!.rpc("enqueue_job_v3", {
+      job_type: BENCH_JOB_TYPE,
+      job_name: JOB_NAME,
+      job_payload: PAYLOAD,
+    });
+    if (error) throw new HarnessError(`enqueue_job_v3 over PostgREST: ${error.message}`);
+    return (data as Array<{ job_id: string }>)[0].job_id;
+  }
+
+  startWorkers(k: number, onClaim: (key: string) => void): Promise<WorkerPool> {
+    const client = this.#client!;
+    const run = crypto.randomUUID().slice(0, 8);
+    return Promise.resolve(loopPool(k, async (i, ctx) => {
+      const workerId = `bench-rest-${run}-${i}`;
+      while (!ctx.stopped()) {
+        const claim = await client.rpc("claim_next_job_v3", {
+          worker_id: workerId,
+          job_types: [BENCH_JOB_TYPE],
+        });
+        if (claim.error) {
+          throw new HarnessError(`claim_next_job_v3 over PostgREST: ${claim.error.message}`);
+        }
+        const job = (claim.data as Array<{ job_id: string }>)[0];
+        if (!job) {
+          await ctx.idle(this.pollMs);
+          continue;
+        }
+        onClaim(job.job_id);
+        const done = await client.rpc("complete_job", {
+          p_job_id: job.job_id,
+          p_worker_id: workerId,
+        });
+        if (done.error) {
+          throw new HarnessError(`complete_job over PostgREST: ${done.error.message}`);
+        }
+        if (done.data !== true) {
+          throw new HarnessError(
+            `complete_job refused job ${job.job_id} to its holder ${workerId}`,
+          );
+        }
+      }
+    }));
+  }
+
+  tally(): Promise<Tally> {
+    return this.queue.tally();
+  }
+
+  async teardown(): Promise<void> {
+    this.#client = null;
+    await this.queue.unregister();
+  }
+}
+
+async function serviceRoleConnection(dbUrl: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: dbUrl, application_name: "bench-queue-core" });
+  await client.connect();
+  await client.query("set role service_role");
+  return client;
+}
