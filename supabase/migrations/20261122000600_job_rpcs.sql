@@ -73,14 +73,18 @@ $$;
 -- =============================================================================
 
 -- Lease length, from worker.timeout_seconds. The sweeper and the fence both use it,
--- so "expired" and "held" are exact complements.
+-- so "expired" and "held" are exact complements. plpgsql, not sql: a sql function with a
+-- pinned search_path is never inlined and is planned again on every call, which cost
+-- about 0.1 ms a call, three calls a job (BENCHMARKS.md, queue core).
 create or replace function private.job_lease_timeout()
 returns interval
-language sql
+language plpgsql
 stable
 set search_path = pg_catalog, pg_temp
 as $$
-  select pg_catalog.make_interval(secs => greatest(private.config_int('worker.timeout_seconds', 180), 1))
+begin
+  return pg_catalog.make_interval(secs => greatest(private.config_int('worker.timeout_seconds', 180), 1));
+end
 $$;
 comment on function private.job_lease_timeout() is
   'Lease length (worker.timeout_seconds, default 180, at least 1 s). A processing job whose heartbeat_at is older than now() minus this is expired. Internal.';
@@ -97,15 +101,18 @@ create or replace function private.job_lease_held(
   p_worker_id text
 )
 returns boolean
-language sql
+language plpgsql
 stable
 set search_path = pg_catalog, pg_temp
 as $$
-  select coalesce(
+begin
+  -- plpgsql for the reason given at job_lease_timeout.
+  return coalesce(
     p_status = 'processing'
     and p_holder = p_worker_id
     and p_heartbeat_at >= now() - private.job_lease_timeout(),
-    false)
+    false);
+end
 $$;
 comment on function private.job_lease_held(text, text, timestamptz, text) is
   'Fencing predicate: true when a job row (status, worker_id, heartbeat_at) is processing, held by p_worker_id, and its lease has not expired (heartbeat_at >= now() - lease). Never null. Internal.';
@@ -509,8 +516,13 @@ begin
     raise exception 'claim_next_job_v3: worker_id must not be empty' using errcode = '22023';
   end if;
 
-  -- RECLAIM: expired leases first, so their jobs are claimable (after their jitter).
-  perform public.reclaim_expired_jobs();
+  -- RECLAIM: expired leases first, so their jobs are claimable (after their jitter). The
+  -- sweeper's own predicate is probed first (job_queue_lease_idx): sweeping on every claim
+  -- was 40 % of a claim's cost with nothing to sweep (BENCHMARKS.md, queue core).
+  if exists (select 1 from public.job_queue q
+              where q.status = 'processing' and q.heartbeat_at < now() - v_timeout) then
+    perform public.reclaim_expired_jobs();
+  end if;
 
   -- CLAIM: only pending jobs (a job whose lease someone holds is processing, never
   -- offered), due now, matching the filters (null = any; an empty array matches
@@ -543,7 +555,7 @@ begin
 end
 $$;
 comment on function public.claim_next_job_v3(text, text[], text[]) is
-  'Runs reclaim_expired_jobs, then claims one due pending job (optionally only job_types / job_lanes; null = any) by priority desc, created_at, FOR UPDATE SKIP LOCKED: status processing, worker_id, heartbeat_at = started_at = now(). Returns the job with its checkpointed job_result and lease_expires_at, or no row. service_role only. Raises 22023 when worker_id is empty.';
+  'Runs reclaim_expired_jobs when a lease has expired, then claims one due pending job (optionally only job_types / job_lanes; null = any) by priority desc, created_at, FOR UPDATE SKIP LOCKED: status processing, worker_id, heartbeat_at = started_at = now(). Returns the job with its checkpointed job_result and lease_expires_at, or no row. service_role only. Raises 22023 when worker_id is empty.';
 revoke all on function public.claim_next_job_v3(text, text[], text[]) from public, anon, authenticated;
 grant execute on function public.claim_next_job_v3(text, text[], text[]) to service_role;
 
