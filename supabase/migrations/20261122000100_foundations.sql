@@ -93,6 +93,29 @@ as $$
     p_default)
 $$;
 
+-- "Not found", as every caller needs it.
+-- PostgREST sets request.method for every request it runs; nothing else does. Through it, a
+-- raise with SQLSTATE 'PGRST' carries the answer's status and body (PostgREST 11.2+), so the
+-- caller gets 404 {"code": "P0002", "message": ...}; a plain P0002 would be a 500 there.
+create or replace function private.raise_not_found(p_message text)
+returns void
+language plpgsql
+stable
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  if coalesce(current_setting('request.method', true), '') <> '' then
+    raise sqlstate 'PGRST' using
+      message = jsonb_build_object('code', 'P0002', 'message', p_message, 'details', null, 'hint', null)::text,
+      detail = jsonb_build_object('status', 404, 'headers', jsonb_build_object())::text;
+  end if;
+  raise exception '%', p_message using errcode = 'P0002';
+end
+$$;
+comment on function private.raise_not_found(text) is
+  'Raises "not found": SQLSTATE P0002 with p_message; inside a PostgREST request (request.method set) SQLSTATE PGRST carrying HTTP 404 and the body {"code": "P0002", "message": p_message}, since PostgREST answers a plain P0002 with 500. Never returns. Internal; no client grants.';
+revoke all on function private.raise_not_found(text) from public, anon, authenticated;
+
 -- -----------------------------------------------------------------------------
 -- ROLE CHECKS used by policies and RPC guards
 -- -----------------------------------------------------------------------------

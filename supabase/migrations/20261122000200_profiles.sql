@@ -41,22 +41,28 @@ stable
 security definer
 set search_path = pg_catalog, pg_temp
 as $$
-  select p_user_id is not null and p_profile_id is not null and (
-    exists (
-      select 1 from public.user_profiles p
-       where p.id = p_profile_id and p.account_owner_id = p_user_id
+  select p_user_id is not null and p_profile_id is not null
+    -- GUARD: an end user's request (JWT role anon or authenticated: RLS policies, Storage, the
+    -- user RPCs) asks about auth.uid() only. The service role and sessions without claims
+    -- (migrations, pg_cron, the SQL editor) ask about anyone.
+    and (coalesce(p_user_id = auth.uid(), false) or coalesce(auth.role(), '') not in ('anon', 'authenticated'))
+    and (
+      exists (
+        select 1 from public.user_profiles p
+         where p.id = p_profile_id and p.account_owner_id = p_user_id
+      )
+      or exists (
+        select 1 from public.profile_access_grants g
+         where g.profile_id = p_profile_id
+           and g.grantee_id = p_user_id
+           and g.revoked_at is null
+           and (g.expires_at is null or g.expires_at > now())
+      )
     )
-    or exists (
-      select 1 from public.profile_access_grants g
-       where g.profile_id = p_profile_id
-         and g.grantee_id = p_user_id
-         and g.revoked_at is null
-         and (g.expires_at is null or g.expires_at > now())
-    )
-  )
 $$;
 comment on function public.has_profile_access(uuid, uuid) is
-  'True when the user owns the profile or holds an unrevoked, unexpired grant to it. Used by RLS policies; callable by authenticated and service_role.';
+  'True when the user owns the profile or holds an unrevoked, unexpired grant to it. Used by RLS policies; callable by authenticated and service_role. A caller with JWT role anon or authenticated gets an answer about itself only (p_user_id = auth.uid()); about anyone else it is false.';
+revoke all on function public.has_profile_access(uuid, uuid) from public, anon, authenticated;
 grant execute on function public.has_profile_access(uuid, uuid) to authenticated, service_role;
 
 -- -----------------------------------------------------------------------------

@@ -331,7 +331,7 @@ begin
     from public.shell_files s
    where s.id = p_shell_file_id and s.patient_id = p_profile_id;
   if not found then
-    raise exception 'track_shell_file_upload_usage: shell file not found for this profile' using errcode = 'P0002';
+    perform private.raise_not_found('track_shell_file_upload_usage: shell file not found for this profile');
   end if;
 
   -- FEATURE FLAG: off = record nothing, and say so.
@@ -364,7 +364,7 @@ begin
 end
 $$;
 comment on function public.track_shell_file_upload_usage(uuid, uuid) is
-  'Counts one uploaded shell file (size and pages read from shell_files: page_count, else estimated_pages, else 1) against the profile''s current billing cycle, once per file; returns the usage status plus recorded (bool) and reason (null, already_counted, usage_tracking_disabled). Callable by authenticated (a profile they can access) and service_role. Raises 22023 (null argument), 42501 (no access to this profile), P0002 (shell file not found for this profile).';
+  'Counts one uploaded shell file (size and pages read from shell_files: page_count, else estimated_pages, else 1) against the profile''s current billing cycle, once per file; returns the usage status plus recorded (bool) and reason (null, already_counted, usage_tracking_disabled). Callable by authenticated (a profile they can access) and service_role. Raises 22023 (null argument), 42501 (no access to this profile), P0002 (shell file not found for this profile; through PostgREST an HTTP 404 with code P0002).';
 revoke all on function public.track_shell_file_upload_usage(uuid, uuid) from public, anon, authenticated;
 grant execute on function public.track_shell_file_upload_usage(uuid, uuid) to authenticated, service_role;
 

@@ -214,10 +214,16 @@ begin
     raise exception 'create_shell_file_job: p_storage_path must not contain empty, "." or ".." segments or control characters'
       using errcode = '22023';
   end if;
+  -- HARDENING: shell_files' CHECK refuses "../" anywhere (a name ending in ".." before a "/");
+  -- say so as a bad argument instead of failing the INSERT with 23514.
+  if position('../' in p_storage_path) > 0 then
+    raise exception 'create_shell_file_job: p_storage_path must not contain "../" (a name ending in "..")'
+      using errcode = '22023';
+  end if;
   v_filename := coalesce(nullif(btrim(p_original_filename), ''),
                          left(reverse(split_part(reverse(p_storage_path), '/', 1)), 255));
 
-  -- CREATE: the key (and the path) decide, whoever races.
+  -- CREATE: the submitter's key (and the path) decide, whoever races.
   insert into public.shell_files as f (
     patient_id, uploaded_by, storage_path, original_filename, mime_type, file_size_bytes,
     estimated_pages, status, idempotency_key
@@ -228,14 +234,26 @@ begin
   on conflict do nothing
   returning f.id into v_shell_file_id;
 
-  -- REPLAY: the key was used before (or just now, by a racing call that committed).
+  -- REPLAY: the key was used before (or just now, by a racing call that committed). Keys are
+  -- the submitting user's own (unique on uploaded_by, idempotency_key): another user's key
+  -- is never found here, so it can neither block this upload nor be told apart from a new one.
   if v_shell_file_id is null then
     select f.id, f.patient_id, f.storage_path, f.processing_job_id, f.status
       into v_existing
       from public.shell_files f
-     where f.idempotency_key = p_idempotency_key;
+     where f.uploaded_by = p_user_id
+       and f.idempotency_key = p_idempotency_key;
     if not found then
-      -- Not the key: the path is registered under another key.
+      -- Not the caller's key: the path is registered. Under this same key by someone else with
+      -- access to the profile (the path lies in its folder): the same upload, a replay.
+      select f.id, f.patient_id, f.storage_path, f.processing_job_id, f.status
+        into v_existing
+        from public.shell_files f
+       where f.storage_path = p_storage_path
+         and f.idempotency_key = p_idempotency_key;
+    end if;
+    if not found then
+      -- Under another key.
       raise exception 'create_shell_file_job: p_storage_path was already submitted with another idempotency_key'
         using errcode = '22023';
     end if;
@@ -285,7 +303,7 @@ begin
 end
 $$;
 comment on function public.create_shell_file_job(uuid, uuid, text, text, text, bigint, integer, text, integer) is
-  'Intake: registers an uploaded object as a shell file (status queued, processing_job_id) and enqueues its shell_file_processing job (lane standard, payload {shell_file_id, patient_id, storage_bucket, storage_path, mime_type, file_size_bytes, estimated_pages, estimated_tokens}); counts the upload (track_shell_file_upload_usage) and audits it. Returns (shell_file_id, job_id, status, created). Idempotent on p_idempotency_key, also between racing calls: the same key for the same profile and path answers the existing ids with created = false and writes nothing. A null p_original_filename becomes the last path segment. service_role only. Raises 22023 (bad argument: key 8..200 chars, path inside <p_profile_id>/ without empty/./.. segments, mime type application/pdf | image/png | image/jpeg | image/tiff, size 1..52428800, estimated pages 1..100000, estimated tokens >= 0; key already used for a different upload; path already submitted with another key), 42501 (p_user_id has no access to p_profile_id), and what enqueue_job_v3 raises (54000 queue full). Nothing is written on error.';
+  'Intake: registers an uploaded object as a shell file (status queued, processing_job_id) and enqueues its shell_file_processing job (lane standard, payload {shell_file_id, patient_id, storage_bucket, storage_path, mime_type, file_size_bytes, estimated_pages, estimated_tokens}); counts the upload (track_shell_file_upload_usage) and audits it. Returns (shell_file_id, job_id, status, created). Idempotent on p_idempotency_key, which is p_user_id''s own (another user''s keys are never matched), also between racing calls: the same key for the same profile and path answers the existing ids with created = false and writes nothing (also when another user with access to the profile registered that path under that key). A null p_original_filename becomes the last path segment. service_role only. Raises 22023 (bad argument: key 8..200 chars, path inside <p_profile_id>/ without empty/./.. segments, "../" or control characters, mime type application/pdf | image/png | image/jpeg | image/tiff, size 1..52428800, estimated pages 1..100000, estimated tokens >= 0; key already used for a different upload; path already submitted with another key), 42501 (p_user_id has no access to p_profile_id), and what enqueue_job_v3 raises (54000 queue full). Nothing is written on error.';
 revoke all on function public.create_shell_file_job(uuid, uuid, text, text, text, bigint, integer, text, integer) from public, anon, authenticated;
 grant execute on function public.create_shell_file_job(uuid, uuid, text, text, text, bigint, integer, text, integer) to service_role;
 
@@ -1069,7 +1087,7 @@ begin
    where f.id = p_shell_file_id;
   -- A file the caller cannot access is "not found": whether it exists is not revealed.
   if not found or not (public.is_service_role() or public.has_profile_access(auth.uid(), v_file.patient_id)) then
-    raise exception 'get_processing_status: shell file not found' using errcode = 'P0002';
+    perform private.raise_not_found('get_processing_status: shell file not found');
   end if;
 
   v_progress := case when jsonb_typeof(v_file.job_result) = 'object' then v_file.job_result else '{}'::jsonb end;
@@ -1090,7 +1108,7 @@ begin
 end
 $$;
 comment on function public.get_processing_status(uuid) is
-  'A shell file''s processing status: {shell_file_id, status, page_count (null until inspected), text_done, pass1_done, pass2_done (0 until started), narrative_done, error (the user-safe processing_error, or null)}. Callable by authenticated (a profile they can access) and service_role. Raises 22023 (null p_shell_file_id), P0002 "shell file not found" (unknown, or not accessible to the caller: existence is not revealed).';
+  'A shell file''s processing status: {shell_file_id, status, page_count (null until inspected), text_done, pass1_done, pass2_done (0 until started), narrative_done, error (the user-safe processing_error, or null)}. Callable by authenticated (a profile they can access) and service_role. Raises 22023 (null p_shell_file_id), P0002 "shell file not found" (unknown, or not accessible to the caller: existence is not revealed; through PostgREST an HTTP 404 with code P0002).';
 revoke all on function public.get_processing_status(uuid) from public, anon, authenticated;
 grant execute on function public.get_processing_status(uuid) to authenticated, service_role;
 
@@ -1162,7 +1180,8 @@ begin
     end if;
   end loop;
 
-  -- ACCESS: an end user's events name only patients they can access.
+  -- ACCESS: an end user's events name only patients they can access, and only jobs of such
+  -- patients (HARDENING: a job id alone let a user write into another patient's job history).
   if p_actor_id is not null then
     select e.ordinality - 1 as idx into v_event
       from jsonb_array_elements(p_events) with ordinality e
@@ -1172,6 +1191,19 @@ begin
      limit 1;
     if found then
       raise exception 'log_audit_events: p_actor_id has no access to the patient of p_events[%]', v_event.idx
+        using errcode = '42501';
+    end if;
+    -- A job that does not exist is refused alike: whether it exists is not revealed.
+    select e.ordinality - 1 as idx into v_event
+      from jsonb_array_elements(p_events) with ordinality e
+     where e.value ->> 'job_id' is not null
+       and not exists (select 1 from public.job_queue j
+                        where j.id = (e.value ->> 'job_id')::uuid
+                          and public.has_profile_access(p_actor_id, j.patient_id))
+     order by e.ordinality
+     limit 1;
+    if found then
+      raise exception 'log_audit_events: p_actor_id has no access to the job of p_events[%]', v_event.idx
         using errcode = '42501';
     end if;
   end if;
@@ -1198,7 +1230,7 @@ begin
 end
 $$;
 comment on function public.log_audit_events(uuid, jsonb) is
-  'Appends 1..100 audit events at once, all or nothing: each {table_name, record_id, operation, reason?, patient_id?, job_id?, new_values?}. With p_actor_id (the end user an Edge Function verified): every patient_id must pass has_profile_access(p_actor_id, patient_id), the category is access, actor_id = p_actor_id, actor_role authenticated. Without: category system, actor = the caller. Returns the new audit_log ids in the events'' order. service_role only. Raises 22023 (naming p_events[i] and the bad key), 42501 (p_actor_id has no access to an event''s patient). Nothing is written on error.';
+  'Appends 1..100 audit events at once, all or nothing: each {table_name, record_id, operation, reason?, patient_id?, job_id?, new_values?}. With p_actor_id (the end user an Edge Function verified): every patient_id must pass has_profile_access(p_actor_id, patient_id) and every job_id must name a job whose patient passes it, the category is access, actor_id = p_actor_id, actor_role authenticated. Without: category system, actor = the caller. Returns the new audit_log ids in the events'' order. service_role only. Raises 22023 (naming p_events[i] and the bad key), 42501 (p_actor_id has no access to the patient, or to the job, of p_events[i]; an unknown job is refused alike). Nothing is written on error.';
 revoke all on function public.log_audit_events(uuid, jsonb) from public, anon, authenticated;
 grant execute on function public.log_audit_events(uuid, jsonb) to service_role;
 

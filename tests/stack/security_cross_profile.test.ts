@@ -259,7 +259,7 @@ Deno.test(
             if (/^timestamp/.test(type)) return new Date().toISOString();
             throw new Error(`no value for ${arg} ${type}: extend valueFor`);
           };
-          // What the seven RPCs a user may call answer about B's ids (after 20261122001100_hardening).
+          // What the seven RPCs a user may call answer about B's ids (after the hardening of issue 5).
           const allowed: Record<string, number> = {
             get_processing_status: 404, // B's file is "not found"
             get_user_usage_status: 403,

@@ -1,4 +1,4 @@
--- 20261122001100_hardening: shell_files refuses "../" anywhere in storage_path (its CHECK), and
+-- Hardening (issue 5; create_shell_file_job in 20261122000950_pipeline): shell_files refuses "../" anywhere in storage_path (its CHECK), and
 -- Storage accepts names ending in ".." ("a../b.pdf", ".../x.pdf"). create_shell_file_job refuses
 -- them as a bad argument (22023, naming the parameter, not the path) instead of failing its
 -- INSERT with 23514; nothing is written. A last segment ending in ".." breaks no rule.

@@ -1,4 +1,4 @@
--- 20261122001100_hardening: a signed-in caller (JWT role authenticated or anon) gets an
+-- Hardening (issue 5; has_profile_access in 20261122000200_profiles): a signed-in caller (JWT role authenticated or anon) gets an
 -- answer about itself only; about anyone else the answer is false, so user A cannot learn who
 -- owns or was granted B's profile. The service role and sessions without claims (migrations,
 -- pg_cron, the SQL editor) ask about anyone; RLS, which asks about auth.uid(), is unchanged.

@@ -1,4 +1,4 @@
--- 20261122001100_hardening: with an actor, every job_id must name a job of a patient the actor
+-- Hardening (issue 5; log_audit_events in 20261122000950_pipeline): with an actor, every job_id must name a job of a patient the actor
 -- can access; otherwise the whole batch is refused (42501, naming the event) and nothing is
 -- written. A made-up job is refused alike (existence is not revealed). Without an actor (the
 -- service writing as the system), any job.
