@@ -75,8 +75,9 @@ suite pgtap pg_prove --ext .sql -r --failures -d "$SUPABASE_DB_URL" tests/db/
 suite integration "$DENO" test -A --config deno.json tests/stack/
 stop_stack
 # The short soak: its own fresh instance, documents through kills and provider faults, the
-# invariants checked; exits non-zero on any loss or duplicate.
-suite soak env STACK_INSTANCE=soak STACK_PORT_BASE=55621 "$DENO" run -A --config deno.json scripts/soak.ts --quick
+# invariants checked; exits non-zero on any loss or duplicate. (The test env file set
+# STACK_DIR for the test instance; the soak keeps its own.)
+suite soak env -u STACK_DIR STACK_INSTANCE=soak STACK_PORT_BASE=55621 "$DENO" run -A --config deno.json scripts/soak.ts --quick
 
 echo
 if ((${#failed[@]})); then

@@ -46,10 +46,6 @@ export interface FaultRule extends z.output<typeof FaultRuleInput> {
   hits: number;
 }
 
-export interface FaultDecision {
-  rule: FaultRule;
-}
-
 export class FaultRules {
   private rules: FaultRule[] = [];
   private nextId = 1;

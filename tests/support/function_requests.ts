@@ -35,16 +35,7 @@ export function assertCors(res: Response): void {
 }
 
 /** A small deterministic PRNG (mulberry32), so a failing case can be replayed from its seed. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as random } from "../../scripts/lib/fault_plan.ts";
 
 // SQL and path metacharacters, NUL and other controls, a lone surrogate, right-to-left
 // override, combining marks, astral characters, JSON and HTML specials.
