@@ -10,6 +10,10 @@
 --                        │                               ▼
 --                        └── retry_dead_letter ◀── failed + dead_letter_at (dead letter)
 --
+-- claim_next_jobs_v3 and complete_jobs do the same for up to 100 jobs in one call (one
+-- round trip and one statement for a batch of small jobs); the single-job RPCs are them
+-- with one job, so each transition is written once.
+--
 -- THE LEASE. A processing job is held by worker_id; heartbeat_at is its LAST beat,
 -- and the lease ends at heartbeat_at + worker.timeout_seconds. Every state-changing
 -- worker RPC (update_job_heartbeat, checkpoint_job, complete_job, reschedule_job,
@@ -405,7 +409,7 @@ revoke all on function public.enqueue_job_v3(text, text, jsonb, text, integer, t
 grant execute on function public.enqueue_job_v3(text, text, jsonb, text, integer, timestamptz, text, uuid, uuid, integer) to service_role;
 
 -- =============================================================================
--- FUNCTION: reclaim_expired_jobs — the sweeper (claim_next_job_v3 and pg_cron)
+-- FUNCTION: reclaim_expired_jobs — the sweeper (claim_next_jobs_v3 and pg_cron)
 -- =============================================================================
 create or replace function public.reclaim_expired_jobs()
 returns table (reclaimed integer, dead_lettered integer)
@@ -484,7 +488,100 @@ revoke all on function public.reclaim_expired_jobs() from public, anon, authenti
 grant execute on function public.reclaim_expired_jobs() to service_role;
 
 -- =============================================================================
--- FUNCTION: claim_next_job_v3
+-- FUNCTION: claim_next_jobs_v3 — up to max_jobs jobs in one call
+-- The one claim statement of the queue; claim_next_job_v3 is this with max_jobs = 1. A
+-- batch costs one sweep probe, one statement and one round trip for all its jobs, which is
+-- what lets a queue of small jobs keep up with the libraries that fetch in batches
+-- (BENCHMARKS.md, queue core). Every job of a batch has its own lease, started now: a worker
+-- that takes more jobs than it can finish within worker.timeout_seconds loses the rest to
+-- the sweeper, so the cap is low (100) and the default lower (10).
+-- =============================================================================
+create or replace function public.claim_next_jobs_v3(
+  worker_id text,
+  job_types text[] default null,
+  job_lanes text[] default null,
+  max_jobs integer default 10
+)
+returns table (
+  job_id uuid,
+  job_type text,
+  job_lane text,
+  job_payload jsonb,
+  job_result jsonb,
+  retry_count integer,
+  max_retries integer,
+  patient_id uuid,
+  shell_file_id uuid,
+  lease_expires_at timestamptz
+)
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_timeout interval := private.job_lease_timeout();
+begin
+  -- GUARD
+  if claim_next_jobs_v3.worker_id is null or btrim(claim_next_jobs_v3.worker_id) = '' then
+    raise exception 'claim_next_jobs_v3: worker_id must not be empty' using errcode = '22023';
+  end if;
+  if claim_next_jobs_v3.max_jobs is null or claim_next_jobs_v3.max_jobs not between 1 and 100 then
+    raise exception 'claim_next_jobs_v3: max_jobs must be between 1 and 100, got %',
+      coalesce(claim_next_jobs_v3.max_jobs::text, 'null') using errcode = '22023';
+  end if;
+
+  -- RECLAIM: expired leases first, so their jobs are claimable (after their jitter). The
+  -- sweeper's own predicate is probed first (job_queue_lease_idx): sweeping on every claim
+  -- was 40 % of a claim's cost with nothing to sweep (BENCHMARKS.md, queue core).
+  if exists (select 1 from public.job_queue q
+              where q.status = 'processing' and q.heartbeat_at < now() - v_timeout) then
+    perform public.reclaim_expired_jobs();
+  end if;
+
+  -- CLAIM: only pending jobs (a job whose lease someone holds is processing, never
+  -- offered), due now, matching the filters (null = any; an empty array matches
+  -- nothing), by priority then age (job_queue_claim_idx). SKIP LOCKED: concurrent
+  -- claimers take different rows; a row another claimer just took is re-checked
+  -- (no longer pending) and skipped. Returned in claim order.
+  return query
+  with next_jobs as (
+    select q.id
+      from public.job_queue q
+     where q.status = 'pending'
+       and q.scheduled_at <= now()
+       and (claim_next_jobs_v3.job_types is null or q.job_type = any (claim_next_jobs_v3.job_types))
+       and (claim_next_jobs_v3.job_lanes is null or q.job_lane = any (claim_next_jobs_v3.job_lanes))
+     order by q.priority desc, q.created_at
+     limit claim_next_jobs_v3.max_jobs
+       for update skip locked
+  ), claimed as (
+    update public.job_queue q
+       set status = 'processing',
+           worker_id = claim_next_jobs_v3.worker_id,
+           heartbeat_at = now(),
+           started_at = now(),
+           updated_at = now()
+      from next_jobs n
+     where q.id = n.id
+       and q.status = 'pending'
+    returning q.id, q.job_type, q.job_lane, q.job_payload, q.job_result, q.retry_count, q.max_retries,
+              q.patient_id, q.shell_file_id, q.heartbeat_at + v_timeout as lease_expires_at,
+              q.priority, q.created_at
+  )
+  select c.id, c.job_type, c.job_lane, c.job_payload, c.job_result, c.retry_count, c.max_retries,
+         c.patient_id, c.shell_file_id, c.lease_expires_at
+    from claimed c
+   order by c.priority desc, c.created_at;
+end
+$$;
+comment on function public.claim_next_jobs_v3(text, text[], text[], integer) is
+  'Runs reclaim_expired_jobs when a lease has expired, then claims up to max_jobs (1..100, default 10) due pending jobs (optionally only job_types / job_lanes; null = any) by priority desc, created_at, FOR UPDATE SKIP LOCKED: each gets status processing, worker_id, heartbeat_at = started_at = now(), its own lease. Returns them in that order with their checkpointed job_result and lease_expires_at; no row when none is due. service_role only. Raises 22023 when worker_id is empty or max_jobs is out of range.';
+revoke all on function public.claim_next_jobs_v3(text, text[], text[], integer) from public, anon, authenticated;
+grant execute on function public.claim_next_jobs_v3(text, text[], text[], integer) to service_role;
+
+-- =============================================================================
+-- FUNCTION: claim_next_job_v3 — one job (the contract of the seeds)
 -- =============================================================================
 create or replace function public.claim_next_job_v3(
   worker_id text,
@@ -508,54 +605,18 @@ volatile
 security definer
 set search_path = pg_catalog, pg_temp
 as $$
-declare
-  v_timeout interval := private.job_lease_timeout();
 begin
-  -- GUARD
+  -- GUARD here too, so the error names the function the caller called.
   if claim_next_job_v3.worker_id is null or btrim(claim_next_job_v3.worker_id) = '' then
     raise exception 'claim_next_job_v3: worker_id must not be empty' using errcode = '22023';
   end if;
-
-  -- RECLAIM: expired leases first, so their jobs are claimable (after their jitter). The
-  -- sweeper's own predicate is probed first (job_queue_lease_idx): sweeping on every claim
-  -- was 40 % of a claim's cost with nothing to sweep (BENCHMARKS.md, queue core).
-  if exists (select 1 from public.job_queue q
-              where q.status = 'processing' and q.heartbeat_at < now() - v_timeout) then
-    perform public.reclaim_expired_jobs();
-  end if;
-
-  -- CLAIM: only pending jobs (a job whose lease someone holds is processing, never
-  -- offered), due now, matching the filters (null = any; an empty array matches
-  -- nothing), by priority then age (job_queue_claim_idx). SKIP LOCKED: concurrent
-  -- claimers take different rows; a row another claimer just took is re-checked
-  -- (no longer pending) and skipped.
   return query
-  with next_job as (
-    select q.id
-      from public.job_queue q
-     where q.status = 'pending'
-       and q.scheduled_at <= now()
-       and (claim_next_job_v3.job_types is null or q.job_type = any (claim_next_job_v3.job_types))
-       and (claim_next_job_v3.job_lanes is null or q.job_lane = any (claim_next_job_v3.job_lanes))
-     order by q.priority desc, q.created_at
-     limit 1
-       for update skip locked
-  )
-  update public.job_queue q
-     set status = 'processing',
-         worker_id = claim_next_job_v3.worker_id,
-         heartbeat_at = now(),
-         started_at = now(),
-         updated_at = now()
-    from next_job n
-   where q.id = n.id
-     and q.status = 'pending'
-  returning q.id, q.job_type, q.job_lane, q.job_payload, q.job_result, q.retry_count, q.max_retries,
-            q.patient_id, q.shell_file_id, q.heartbeat_at + v_timeout;
+  select c.* from public.claim_next_jobs_v3(claim_next_job_v3.worker_id, claim_next_job_v3.job_types,
+                                            claim_next_job_v3.job_lanes, 1) c;
 end
 $$;
 comment on function public.claim_next_job_v3(text, text[], text[]) is
-  'Runs reclaim_expired_jobs when a lease has expired, then claims one due pending job (optionally only job_types / job_lanes; null = any) by priority desc, created_at, FOR UPDATE SKIP LOCKED: status processing, worker_id, heartbeat_at = started_at = now(). Returns the job with its checkpointed job_result and lease_expires_at, or no row. service_role only. Raises 22023 when worker_id is empty.';
+  'claim_next_jobs_v3 with max_jobs = 1: runs reclaim_expired_jobs when a lease has expired, then claims one due pending job (optionally only job_types / job_lanes; null = any) by priority desc, created_at, FOR UPDATE SKIP LOCKED: status processing, worker_id, heartbeat_at = started_at = now(). Returns the job with its checkpointed job_result and lease_expires_at, or no row. service_role only. Raises 22023 when worker_id is empty.';
 revoke all on function public.claim_next_job_v3(text, text[], text[]) from public, anon, authenticated;
 grant execute on function public.claim_next_job_v3(text, text[], text[]) to service_role;
 
@@ -627,10 +688,69 @@ revoke all on function public.checkpoint_job(uuid, text, jsonb) from public, ano
 grant execute on function public.checkpoint_job(uuid, text, jsonb) to service_role;
 
 -- =============================================================================
--- FUNCTION: complete_job (fenced)
--- Seed defect fixed: the seeds audited even when the UPDATE matched nothing and
--- then returned FOUND after PERFORM had overwritten it. Here the row count is
--- captured first and only a completion that happened is audited.
+-- FUNCTION: complete_jobs (fenced) — the jobs of a batch in one call
+-- The one completion statement of the queue; complete_job is this with one id. Each job
+-- is fenced on its own: the ones the caller still holds are completed and audited, the
+-- others are left as they are and are simply not returned.
+-- Seed defect fixed: the seeds audited even when the UPDATE matched nothing and then
+-- returned FOUND after PERFORM had overwritten it. Here only the rows the UPDATE returned
+-- (completions that happened) are audited.
+-- =============================================================================
+create or replace function public.complete_jobs(p_job_ids uuid[], p_worker_id text, p_job_result jsonb default null)
+returns table (job_id uuid)
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  -- GUARD
+  if p_job_ids is null or cardinality(p_job_ids) not between 1 and 100
+     or array_position(p_job_ids, null) is not null then
+    raise exception 'complete_jobs: p_job_ids must hold 1 to 100 job ids, none null' using errcode = '22023';
+  end if;
+  if p_worker_id is null or btrim(p_worker_id) = '' then
+    raise exception 'complete_jobs: p_worker_id must not be empty' using errcode = '22023';
+  end if;
+  if p_job_result is not null and jsonb_typeof(p_job_result) <> 'object' then
+    raise exception 'complete_jobs: p_job_result must be a JSON object or null' using errcode = '22023';
+  end if;
+
+  -- FENCE + COMPLETE + AUDIT in one statement: an audit event for each completion that
+  -- happened (the rows the UPDATE returned), written as log_audit_event writes one. One
+  -- INSERT for the batch: a log_audit_event call per job cost about 60 µs a job, half of a
+  -- batched completion (BENCHMARKS.md, queue core).
+  return query
+  with done as (
+    update public.job_queue q
+       set status = 'completed',
+           completed_at = now(),
+           heartbeat_at = null,
+           job_result = coalesce(q.job_result, '{}'::jsonb) || coalesce(p_job_result, '{}'::jsonb),
+           updated_at = now()
+     where q.id = any (p_job_ids)
+       and private.job_lease_held(q.status, q.worker_id, q.heartbeat_at, p_worker_id)
+    returning q.id, q.patient_id
+  ), audited as (
+    insert into public.audit_log as a (
+      table_name, record_id, operation, new_values, reason,
+      compliance_category, patient_id, job_id, actor_id, actor_role
+    )
+    select 'job_queue', d.id::text, 'UPDATE', jsonb_build_object('status', 'completed', 'worker_id', p_worker_id),
+           'job completed', 'system', d.patient_id, d.id, auth.uid(), coalesce(auth.role(), current_user)
+      from done d
+    returning a.job_id
+  )
+  select au.job_id from audited au;
+end
+$$;
+comment on function public.complete_jobs(uuid[], text, jsonb) is
+  'Completes the jobs of p_job_ids (1..100) that p_worker_id still holds: status completed, completed_at, p_job_result merged into each job_result (checkpoints kept), one audit event each. Returns the ids it completed; a job the caller no longer holds (or an unknown id) is not returned and nothing is written for it. service_role only. Raises 22023 on a null, empty, over-long or null-holding id list, an empty worker id, or a non-object p_job_result.';
+revoke all on function public.complete_jobs(uuid[], text, jsonb) from public, anon, authenticated;
+grant execute on function public.complete_jobs(uuid[], text, jsonb) to service_role;
+
+-- =============================================================================
+-- FUNCTION: complete_job (fenced) — one job (the contract of the seeds)
 -- =============================================================================
 create or replace function public.complete_job(p_job_id uuid, p_worker_id text, p_job_result jsonb default null)
 returns boolean
@@ -639,41 +759,17 @@ volatile
 security definer
 set search_path = pg_catalog, pg_temp
 as $$
-declare
-  v_rows integer;
-  v_patient_id uuid;
 begin
+  -- GUARD here too, so the error names the function the caller called.
   perform private.require_job_and_worker('complete_job', p_job_id, p_worker_id);
   if p_job_result is not null and jsonb_typeof(p_job_result) <> 'object' then
     raise exception 'complete_job: p_job_result must be a JSON object or null' using errcode = '22023';
   end if;
-
-  -- FENCE + COMPLETE
-  update public.job_queue q
-     set status = 'completed',
-         completed_at = now(),
-         heartbeat_at = null,
-         job_result = coalesce(q.job_result, '{}'::jsonb) || coalesce(p_job_result, '{}'::jsonb),
-         updated_at = now()
-   where q.id = p_job_id
-     and private.job_lease_held(q.status, q.worker_id, q.heartbeat_at, p_worker_id)
-  returning q.patient_id into v_patient_id;
-  get diagnostics v_rows = row_count;
-
-  if v_rows = 0 then
-    return false;
-  end if;
-
-  -- AUDIT: only a completion that happened.
-  perform public.log_audit_event(
-    'job_queue', p_job_id::text, 'UPDATE', null,
-    jsonb_build_object('status', 'completed', 'worker_id', p_worker_id),
-    'job completed', 'system', v_patient_id, p_job_id);
-  return true;
+  return exists (select 1 from public.complete_jobs(array[p_job_id], p_worker_id, p_job_result));
 end
 $$;
 comment on function public.complete_job(uuid, text, jsonb) is
-  'Completes a job the caller holds: status completed, completed_at, p_job_result merged into job_result (checkpoints kept), audited. Returns false and writes nothing (no audit) when p_worker_id no longer holds the job. service_role only. Raises 22023 on a null job id, empty worker id, or a non-object p_job_result.';
+  'complete_jobs with one id: completes a job the caller holds (status completed, completed_at, p_job_result merged into job_result, checkpoints kept), audited. Returns false and writes nothing (no audit) when p_worker_id no longer holds the job. service_role only. Raises 22023 on a null job id, empty worker id, or a non-object p_job_result.';
 revoke all on function public.complete_job(uuid, text, jsonb) from public, anon, authenticated;
 grant execute on function public.complete_job(uuid, text, jsonb) to service_role;
 
@@ -982,9 +1078,11 @@ declare
 begin
   foreach v_fn in array array[
     'public.enqueue_job_v3(text, text, jsonb, text, integer, timestamptz, text, uuid, uuid, integer)',
+    'public.claim_next_jobs_v3(text, text[], text[], integer)',
     'public.claim_next_job_v3(text, text[], text[])',
     'public.update_job_heartbeat(uuid, text)',
     'public.checkpoint_job(uuid, text, jsonb)',
+    'public.complete_jobs(uuid[], text, jsonb)',
     'public.complete_job(uuid, text, jsonb)',
     'public.reschedule_job(uuid, text, integer, text, boolean)',
     'public.fail_job(uuid, text, jsonb, boolean)',
