@@ -305,7 +305,7 @@ await writeResult({
   },
   table,
   notes: [
-    `Claim = claim_next_job_v3 (which runs the sweeper first) then complete_job, one connection as postgres, direct SQL, timed at the client; median of ${args.runs} run(s) of each percentile, at most ${settings.claims_per_run} timed claims per run (at least ${settings.min_claims_per_run} within ${settings.claim_time_budget_s} s when a plan is slow). Buffers: shared buffers the claim statement touched (EXPLAIN of its 6th prepared execution); they do not move with the machine's load.`,
+    `Claim = claim_next_job_v3 (which probes for expired leases and sweeps when there are) then complete_job, one connection as postgres, direct SQL, timed at the client; median of ${args.runs} run(s) of each percentile, at most ${settings.claims_per_run} timed claims per run (at least ${settings.min_claims_per_run} within ${settings.claim_time_budget_s} s when a plan is slow). Buffers: shared buffers the claim statement touched (EXPLAIN of its 6th prepared execution); they do not move with the machine's load.`,
     `Goal, claim p95 at ${big} completed ÷ at 10k: steady ${
       ratios.steady.toFixed(2)
     }×, after a burst ${ratios.burst.toFixed(2)}×` +

@@ -1,5 +1,5 @@
-// EXPLAIN (ANALYZE, BUFFERS) of the statements claim_next_job_v3 and reclaim_expired_jobs
-// run, as they run them.
+// EXPLAIN (ANALYZE, BUFFERS) of the statements claim_next_job_v3 (through claim_next_jobs_v3)
+// and reclaim_expired_jobs run, as they run them.
 //
 // A PL/pgSQL function's statements are prepared statements whose parameters are its
 // variables, cached per connection: the first five executions get plans for the actual
@@ -60,18 +60,20 @@ async function functionSource(sql: postgres.Sql, signature: string): Promise<str
 }
 
 export async function claimStatement(sql: postgres.Sql): Promise<Extracted> {
-  const src = await functionSource(sql, "public.claim_next_job_v3(text, text[], text[])");
+  // claim_next_job_v3 is claim_next_jobs_v3 with max_jobs = 1: the statement lives there.
+  const src = await functionSource(sql, "public.claim_next_jobs_v3(text, text[], text[], integer)");
   const { statement, paramTypes } = extractStatement(
     src,
     /return query\s+/,
     /;\s*\n/,
     [
-      ["claim_next_job_v3.worker_id", "text"],
-      ["claim_next_job_v3.job_types", "text[]"],
-      ["claim_next_job_v3.job_lanes", "text[]"],
+      ["claim_next_jobs_v3.worker_id", "text"],
+      ["claim_next_jobs_v3.job_types", "text[]"],
+      ["claim_next_jobs_v3.job_lanes", "text[]"],
+      ["claim_next_jobs_v3.max_jobs", "integer"],
       ["v_timeout", "interval"],
     ],
-    "claim_next_job_v3",
+    "claim_next_jobs_v3",
   );
   return { name: "bench_claim", statement, paramTypes };
 }
@@ -129,7 +131,7 @@ export async function explainClaimAndSweep(
       sql,
       claim,
       (i) =>
-        `${lit(`bench-explain-${i}`)}, ${lit(`{${BENCH_JOB_TYPE}}`)}, null, ${lit(cfg.timeout)}`,
+        `${lit(`bench-explain-${i}`)}, ${lit(`{${BENCH_JOB_TYPE}}`)}, null, 1, ${lit(cfg.timeout)}`,
       async () => {},
     );
     const sweepPlan = await explainPrepared(

@@ -51,28 +51,34 @@ export function buildTable(rows: Row[]): Table {
   };
 }
 
-/** The issue's goals at K=16 (over direct SQL), when K=16 was measured. */
+/**
+ * The issue's goals at K=16 over direct SQL, when K=16 was measured: one line for the
+ * single-job RPCs and one for the batched ones.
+ */
 export function goalNotes(rows: Row[], k = 16): string[] {
   const at = (id: string) => rows.find((r) => r.id === id && r.k === k)?.median;
-  const sql = at("rpc_sql");
-  if (!sql) return [];
-  const parts: string[] = [];
-  const compare = (id: string, name: string) => {
-    const other = at(id);
-    if (!other) return;
-    const ratio = sql.jobs_per_s / other.jobs_per_s;
+  const notes: string[] = [];
+  for (const row of rows.filter((r) => r.k === k && r.id.startsWith("rpc_sql"))) {
+    const ours = row.median;
+    const parts: string[] = [];
+    const compare = (id: string, name: string) => {
+      const other = at(id);
+      if (!other) return;
+      const ratio = ours.jobs_per_s / other.jobs_per_s;
+      parts.push(
+        `${ratio >= 1 ? "met" : "missed"}: ≥ ${name} (${ratio.toFixed(2)}×, ${
+          Math.round(ours.jobs_per_s)
+        } vs ${Math.round(other.jobs_per_s)} jobs/s)`,
+      );
+    };
+    compare("pgboss", "pg-boss");
+    compare("graphile", "Graphile Worker with batching off");
     parts.push(
-      `${ratio >= 1 ? "met" : "missed"}: ≥ ${name} (${ratio.toFixed(2)}×, ${
-        Math.round(sql.jobs_per_s)
-      } vs ${Math.round(other.jobs_per_s)} jobs/s)`,
+      `${ours.ratio >= 0.5 ? "met" : "missed"}: ≥ 50% of the ceiling (${
+        Math.round(ours.ratio * 100)
+      }%)`,
     );
-  };
-  compare("pgboss", "pg-boss");
-  compare("graphile", "Graphile Worker with batching off");
-  parts.push(
-    `${sql.ratio >= 0.5 ? "met" : "missed"}: ≥ 50% of the ceiling (${
-      Math.round(sql.ratio * 100)
-    }%)`,
-  );
-  return [`Goals at K=${k}, direct SQL: ${parts.join("; ")}.`];
+    notes.push(`Goals at K=${k}, ${row.label}: ${parts.join("; ")}.`);
+  }
+  return notes;
 }

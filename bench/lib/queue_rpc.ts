@@ -1,7 +1,8 @@
-// This project's queue as the benchmark drives it: public.enqueue_job_v3,
-// public.claim_next_job_v3 and public.complete_job, called as service_role (a) over direct SQL
-// and (b) through PostgREST the way supabase-js calls them (the stack's gateway, the service
-// key, `.rpc(...)`, the client options of functions/_shared/supabase.ts).
+// This project's queue as the benchmark drives it: public.enqueue_job_v3, then
+// public.claim_next_job_v3 → public.complete_job one job at a time, or
+// public.claim_next_jobs_v3 → public.complete_jobs a batch at a time, called as service_role
+// (a) over direct SQL and (b) through PostgREST the way supabase-js calls them (the stack's
+// gateway, the service key, `.rpc(...)`, the client options of functions/_shared/supabase.ts).
 //
 // Direct SQL uses node-postgres (pg), the driver pg-boss and Graphile Worker run on, with
 // prepared statements as Graphile Worker uses them: the client side of a round trip then costs
@@ -97,16 +98,43 @@ export class RpcQueue {
   }
 }
 
+/**
+ * How a worker takes and finishes jobs: one per call (claim_next_job_v3 → complete_job), or up
+ * to `batch` per call (claim_next_jobs_v3 → complete_jobs), like pg-boss's batchSize and
+ * Graphile Worker's batching.
+ */
+function mode(batch: number): { suffix: string; label: string; calls: string } {
+  return batch === 1
+    ? {
+      suffix: "",
+      label: "",
+      calls: "claim_next_job_v3(worker_id, job_types) → complete_job(job_id, worker_id)",
+    }
+    : {
+      suffix: `_batch${batch}`,
+      label: `, batches of ${batch}`,
+      calls:
+        `claim_next_jobs_v3(worker_id, job_types, max_jobs => ${batch}) → complete_jobs(job_ids, worker_id)`,
+    };
+}
+
 /** (a) Direct SQL: one connection per worker, `set role service_role`, the RPCs as SQL calls. */
 export class RpcSqlSystem implements QueueSystem {
-  readonly id = "rpc_sql";
-  readonly label = "this project's RPCs, direct SQL";
+  readonly id: string;
+  readonly label: string;
   readonly settings: string;
   #producer: pg.Client | null = null;
 
-  constructor(private queue: RpcQueue, private dbUrl: string, private pollMs: number) {
-    this.settings =
-      `claim_next_job_v3(worker_id, job_types) → complete_job(job_id, worker_id) as service_role; ` +
+  constructor(
+    private queue: RpcQueue,
+    private dbUrl: string,
+    private pollMs: number,
+    private batch = 1,
+  ) {
+    const m = mode(batch);
+    this.id = `rpc_sql${m.suffix}`;
+    this.label = `this project's RPCs, direct SQL${m.label}`;
+    this.settings = `${m.calls} as service_role; ` +
       `node-postgres, prepared statements, one connection per worker; idle poll ${pollMs} ms`;
   }
 
@@ -141,31 +169,40 @@ export class RpcSqlSystem implements QueueSystem {
       Array.from({ length: k }, () => serviceRoleConnection(this.dbUrl)),
     );
     const run = crypto.randomUUID().slice(0, 8);
+    const batch = this.batch;
     const pool = loopPool(k, async (i, ctx) => {
       const db = connections[i];
       const workerId = `bench-sql-${run}-${i}`;
       while (!ctx.stopped()) {
-        const claim = await db.query<{ job_id: string }>({
-          name: "bench_claim",
-          text: "select job_id from public.claim_next_job_v3($1, $2)",
-          values: [workerId, [BENCH_JOB_TYPE]],
-        });
-        const job = claim.rows[0];
-        if (!job) {
+        const claim = batch === 1
+          ? await db.query<{ job_id: string }>({
+            name: "bench_claim",
+            text: "select job_id from public.claim_next_job_v3($1, $2)",
+            values: [workerId, [BENCH_JOB_TYPE]],
+          })
+          : await db.query<{ job_id: string }>({
+            name: "bench_claim_batch",
+            text: "select job_id from public.claim_next_jobs_v3($1, $2, null, $3)",
+            values: [workerId, [BENCH_JOB_TYPE], batch],
+          });
+        const ids = claim.rows.map((r) => r.job_id);
+        if (ids.length === 0) {
           await ctx.idle(this.pollMs);
           continue;
         }
-        onClaim(job.job_id);
-        const done = await db.query<{ ok: boolean }>({
-          name: "bench_complete",
-          text: "select public.complete_job($1, $2) as ok",
-          values: [job.job_id, workerId],
-        });
-        if (done.rows[0].ok !== true) {
-          throw new HarnessError(
-            `complete_job refused job ${job.job_id} to its holder ${workerId}`,
-          );
-        }
+        ids.forEach(onClaim);
+        const completed = batch === 1
+          ? (await db.query<{ ok: boolean }>({
+            name: "bench_complete",
+            text: "select public.complete_job($1, $2) as ok",
+            values: [ids[0], workerId],
+          })).rows.filter((r) => r.ok === true).length
+          : (await db.query<{ job_id: string }>({
+            name: "bench_complete_batch",
+            text: "select job_id from public.complete_jobs($1, $2)",
+            values: [ids, workerId],
+          })).rowCount ?? 0;
+        refusedCheck(completed, ids, workerId);
       }
     });
     return {
@@ -188,10 +225,21 @@ export class RpcSqlSystem implements QueueSystem {
   }
 }
 
+/** Every job a worker claimed must be completed by it: nothing else touches the bench's jobs. */
+function refusedCheck(completed: number, ids: string[], workerId: string): void {
+  if (completed !== ids.length) {
+    throw new HarnessError(
+      `completion refused ${
+        ids.length - completed
+      } of ${ids.length} job(s) to their holder ${workerId}`,
+    );
+  }
+}
+
 /** (b) PostgREST: supabase-js with the service key against the gateway, as an app calls it. */
 export class RpcRestSystem implements QueueSystem {
-  readonly id = "rpc_rest";
-  readonly label = "this project's RPCs, PostgREST (supabase-js)";
+  readonly id: string;
+  readonly label: string;
   readonly settings: string;
   #client: SupabaseClient | null = null;
 
@@ -200,9 +248,13 @@ export class RpcRestSystem implements QueueSystem {
     private url: string,
     private serviceRoleKey: string,
     private pollMs: number,
+    private batch = 1,
   ) {
+    const m = mode(batch);
+    this.id = `rpc_rest${m.suffix}`;
+    this.label = `this project's RPCs, PostgREST (supabase-js)${m.label}`;
     this.settings =
-      `the same calls through supabase-js .rpc() with the service key, via the stack's gateway; ` +
+      `${m.calls} through supabase-js .rpc() with the service key, via the stack's gateway; ` +
       `one client for the K loops; PostgREST's default pool (10 connections); idle poll ${pollMs} ms`;
   }
 
@@ -238,34 +290,42 @@ export class RpcRestSystem implements QueueSystem {
   startWorkers(k: number, onClaim: (key: string) => void): Promise<WorkerPool> {
     const client = this.#client!;
     const run = crypto.randomUUID().slice(0, 8);
+    const batch = this.batch;
+    /** The rows of an .rpc() call, or a HarnessError naming the function. */
+    const call = async <T>(fn: string, args: Record<string, unknown>): Promise<T> => {
+      const { data, error } = await client.rpc(fn, args);
+      if (error) throw new HarnessError(`${fn} over PostgREST: ${error.message}`);
+      return data as T;
+    };
     return Promise.resolve(loopPool(k, async (i, ctx) => {
       const workerId = `bench-rest-${run}-${i}`;
       while (!ctx.stopped()) {
-        const claim = await client.rpc("claim_next_job_v3", {
-          worker_id: workerId,
-          job_types: [BENCH_JOB_TYPE],
-        });
-        if (claim.error) {
-          throw new HarnessError(`claim_next_job_v3 over PostgREST: ${claim.error.message}`);
-        }
-        const job = (claim.data as Array<{ job_id: string }>)[0];
-        if (!job) {
+        const claimed = batch === 1
+          ? await call<Array<{ job_id: string }>>("claim_next_job_v3", {
+            worker_id: workerId,
+            job_types: [BENCH_JOB_TYPE],
+          })
+          : await call<Array<{ job_id: string }>>("claim_next_jobs_v3", {
+            worker_id: workerId,
+            job_types: [BENCH_JOB_TYPE],
+            max_jobs: batch,
+          });
+        const ids = claimed.map((r) => r.job_id);
+        if (ids.length === 0) {
           await ctx.idle(this.pollMs);
           continue;
         }
-        onClaim(job.job_id);
-        const done = await client.rpc("complete_job", {
-          p_job_id: job.job_id,
-          p_worker_id: workerId,
-        });
-        if (done.error) {
-          throw new HarnessError(`complete_job over PostgREST: ${done.error.message}`);
-        }
-        if (done.data !== true) {
-          throw new HarnessError(
-            `complete_job refused job ${job.job_id} to its holder ${workerId}`,
-          );
-        }
+        ids.forEach(onClaim);
+        const completed = batch === 1
+          ? ((await call<boolean>("complete_job", { p_job_id: ids[0], p_worker_id: workerId })) ===
+              true
+            ? 1
+            : 0)
+          : (await call<Array<{ job_id: string }>>("complete_jobs", {
+            p_job_ids: ids,
+            p_worker_id: workerId,
+          })).length;
+        refusedCheck(completed, ids, workerId);
       }
     }));
   }
