@@ -10,7 +10,7 @@
 //   npm run soak -- --recovery           one kill at default settings (150 s wall clock,
 //                                        180 s lease, the minute cron): time to recover
 //
-// The instance is STACK_INSTANCE (default "soak") on STACK_PORT_BASE (default 55621), reset
+// The instance is STACK_INSTANCE (default "soak") on STACK_PORT_BASE (default 25621), reset
 // at the start and stopped at the end (--keep leaves it running to look around). Its worker
 // has a 10 s wall clock and a 6 s budget, so kills cost seconds; the lease is 12 s and the
 // cron jobs run every 2 s (hosted pg_cron can schedule in seconds).
@@ -77,7 +77,7 @@ function instanceEnv(extra: Record<string, string>): Record<string, string> {
   return {
     ...env,
     STACK_INSTANCE: env.STACK_INSTANCE ?? "soak",
-    STACK_PORT_BASE: env.STACK_PORT_BASE ?? "55621",
+    STACK_PORT_BASE: env.STACK_PORT_BASE ?? "25621",
     ...extra,
   };
 }

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
 
 export STACK_INSTANCE=test
-export STACK_PORT_BASE="${STACK_TEST_PORT_BASE:-54421}"
+export STACK_PORT_BASE="${STACK_TEST_PORT_BASE:-24421}"
 # Test-only functions, and a short wall-clock limit for the one that outlives it.
 export STACK_EXTRA_FUNCTIONS=tests/fixtures/functions
 export STACK_WALL_CLOCK_MS__SLEEPER=1500 STACK_WALL_CLOCK_MS__SLOW_BOOT=1500
@@ -77,7 +77,7 @@ stop_stack
 # The short soak: its own fresh instance, documents through kills and provider faults, the
 # invariants checked; exits non-zero on any loss or duplicate. (The test env file set
 # STACK_DIR for the test instance; the soak keeps its own.)
-suite soak env -u STACK_DIR STACK_INSTANCE=soak STACK_PORT_BASE=55621 "$DENO" run -A --config deno.json scripts/soak.ts --quick
+suite soak env -u STACK_DIR STACK_INSTANCE=soak STACK_PORT_BASE=25621 "$DENO" run -A --config deno.json scripts/soak.ts --quick
 
 echo
 if ((${#failed[@]})); then

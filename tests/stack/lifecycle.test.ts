@@ -7,7 +7,7 @@ import { loadConfig, repoRoot } from "../../stack/config.ts";
 import { isAlive, readPid } from "../../stack/processes.ts";
 
 const root = repoRoot();
-const BASE = Number(Deno.env.get("STACK_LIFECYCLE_PORT_BASE") ?? 54721);
+const BASE = Number(Deno.env.get("STACK_LIFECYCLE_PORT_BASE") ?? 24721);
 
 function stackCli(instance: string, base: number, ...args: string[]) {
   return new Deno.Command(`${root}/node_modules/.bin/deno`, {
