@@ -23,7 +23,7 @@ import type { QueueSystem } from "./lib/queue_harness.ts";
 import { PgBossSystem } from "./lib/queue_pgboss.ts";
 import { FULL, QUICK, runPlan } from "./lib/queue_plan.ts";
 import { buildTable, goalNotes, type Row } from "./lib/queue_report.ts";
-import { RpcQueue, RpcRestSystem, RpcSqlSystem } from "./lib/queue_rpc.ts";
+import { RestTransport, RpcQueue, RpcSystem, SqlTransport } from "./lib/queue_rpc.ts";
 
 /**
  * How long this project's bench workers wait after a claim that found nothing: pg-boss's
@@ -46,10 +46,10 @@ async function main(): Promise<void> {
   const admin = postgres(stack.dbUrl, { max: 1, onnotice: () => {} });
   const rpc = new RpcQueue(admin);
   const systems: QueueSystem[] = [
-    new RpcSqlSystem(rpc, stack.dbUrl, IDLE_POLL_MS),
-    new RpcSqlSystem(rpc, stack.dbUrl, IDLE_POLL_MS, BATCH),
-    new RpcRestSystem(rpc, stack.url, stack.serviceRoleKey, IDLE_POLL_MS),
-    new RpcRestSystem(rpc, stack.url, stack.serviceRoleKey, IDLE_POLL_MS, BATCH),
+    new RpcSystem(rpc, new SqlTransport(stack.dbUrl), IDLE_POLL_MS),
+    new RpcSystem(rpc, new SqlTransport(stack.dbUrl), IDLE_POLL_MS, BATCH),
+    new RpcSystem(rpc, new RestTransport(stack.url, stack.serviceRoleKey), IDLE_POLL_MS),
+    new RpcSystem(rpc, new RestTransport(stack.url, stack.serviceRoleKey), IDLE_POLL_MS, BATCH),
     new PgBossSystem(admin, stack.dbUrl),
     new GraphileSystem(admin, stack.dbUrl, false),
     new GraphileSystem(admin, stack.dbUrl, true),

@@ -118,29 +118,46 @@ function mode(batch: number): { suffix: string; label: string; calls: string } {
     };
 }
 
-/** (a) Direct SQL: one connection per worker, `set role service_role`, the RPCs as SQL calls. */
-export class RpcSqlSystem implements QueueSystem {
+/** One worker's calls: the ids it claimed, and how many of them its completion accepted. */
+interface WorkerCalls {
+  claim(workerId: string, batch: number): Promise<string[]>;
+  complete(ids: string[], workerId: string, batch: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** How the RPCs are reached: what differs between direct SQL and PostgREST, and only that. */
+export interface RpcTransport {
   readonly id: string;
   readonly label: string;
   readonly settings: string;
-  #producer: pg.Client | null = null;
+  open(): Promise<void>;
+  close(): Promise<void>;
+  /** One job as an application enqueues it; resolves once committed, with its id. */
+  enqueueOne(): Promise<string>;
+  openWorker(): Promise<WorkerCalls>;
+}
+
+/** This project's queue as a benchmarked system: the same worker loop over either transport. */
+export class RpcSystem implements QueueSystem {
+  readonly id: string;
+  readonly label: string;
+  readonly settings: string;
 
   constructor(
     private queue: RpcQueue,
-    private dbUrl: string,
+    private transport: RpcTransport,
     private pollMs: number,
     private batch = 1,
   ) {
     const m = mode(batch);
-    this.id = `rpc_sql${m.suffix}`;
-    this.label = `this project's RPCs, direct SQL${m.label}`;
-    this.settings = `${m.calls} as service_role; ` +
-      `node-postgres, prepared statements, one connection per worker; idle poll ${pollMs} ms`;
+    this.id = `${transport.id}${m.suffix}`;
+    this.label = `this project's RPCs, ${transport.label}${m.label}`;
+    this.settings = `${m.calls} as service_role, ${transport.settings}; idle poll ${pollMs} ms`;
   }
 
   async setup(): Promise<void> {
     await this.queue.register();
-    this.#producer = await serviceRoleConnection(this.dbUrl);
+    await this.transport.open();
   }
 
   clear(): Promise<void> {
@@ -153,6 +170,71 @@ export class RpcSqlSystem implements QueueSystem {
 
   analyze(): Promise<void> {
     return this.queue.analyze();
+  }
+
+  enqueueOne(): Promise<string> {
+    return this.transport.enqueueOne();
+  }
+
+  async startWorkers(k: number, onClaim: (key: string) => void): Promise<WorkerPool> {
+    const workers = await Promise.all(Array.from({ length: k }, () => this.transport.openWorker()));
+    const run = crypto.randomUUID().slice(0, 8);
+    const pool = loopPool(k, async (i, ctx) => {
+      const calls = workers[i];
+      const workerId = `bench-${this.transport.id}-${run}-${i}`;
+      while (!ctx.stopped()) {
+        const ids = await calls.claim(workerId, this.batch);
+        if (ids.length === 0) {
+          await ctx.idle(this.pollMs);
+          continue;
+        }
+        ids.forEach(onClaim);
+        // Nothing else touches the bench's jobs: every job a worker claimed is its to complete.
+        const completed = await calls.complete(ids, workerId, this.batch);
+        if (completed !== ids.length) {
+          throw new HarnessError(
+            `completion refused ${
+              ids.length - completed
+            } of ${ids.length} job(s) to their holder ${workerId}`,
+          );
+        }
+      }
+    });
+    return {
+      failure: pool.failure,
+      async stop() {
+        await pool.stop();
+        await Promise.all(workers.map((w) => w.close()));
+      },
+    };
+  }
+
+  tally(): Promise<Tally> {
+    return this.queue.tally();
+  }
+
+  async teardown(): Promise<void> {
+    await this.transport.close();
+    await this.queue.unregister();
+  }
+}
+
+/** (a) Direct SQL: one connection per worker, `set role service_role`, the RPCs as SQL calls. */
+export class SqlTransport implements RpcTransport {
+  readonly id = "rpc_sql";
+  readonly label = "direct SQL";
+  readonly settings = "node-postgres, prepared statements, one connection per worker";
+  #producer: pg.Client | null = null;
+
+  constructor(private dbUrl: string) {}
+
+  async open(): Promise<void> {
+    this.#producer = await serviceRoleConnection(this.dbUrl);
+  }
+
+  async close(): Promise<void> {
+    await this.#producer?.end();
+    this.#producer = null;
   }
 
   async enqueueOne(): Promise<string> {
@@ -164,16 +246,10 @@ export class RpcSqlSystem implements QueueSystem {
     return result.rows[0].job_id;
   }
 
-  async startWorkers(k: number, onClaim: (key: string) => void): Promise<WorkerPool> {
-    const connections = await Promise.all(
-      Array.from({ length: k }, () => serviceRoleConnection(this.dbUrl)),
-    );
-    const run = crypto.randomUUID().slice(0, 8);
-    const batch = this.batch;
-    const pool = loopPool(k, async (i, ctx) => {
-      const db = connections[i];
-      const workerId = `bench-sql-${run}-${i}`;
-      while (!ctx.stopped()) {
+  async openWorker(): Promise<WorkerCalls> {
+    const db = await serviceRoleConnection(this.dbUrl);
+    return {
+      async claim(workerId, batch) {
         const claim = batch === 1
           ? await db.query<{ job_id: string }>({
             name: "bench_claim",
@@ -185,122 +261,73 @@ export class RpcSqlSystem implements QueueSystem {
             text: "select job_id from public.claim_next_jobs_v3($1, $2, null, $3)",
             values: [workerId, [BENCH_JOB_TYPE], batch],
           });
-        const ids = claim.rows.map((r) => r.job_id);
-        if (ids.length === 0) {
-          await ctx.idle(this.pollMs);
-          continue;
-        }
-        ids.forEach(onClaim);
-        const completed = batch === 1
-          ? (await db.query<{ ok: boolean }>({
+        return claim.rows.map((r) => r.job_id);
+      },
+      async complete(ids, workerId, batch) {
+        if (batch === 1) {
+          const done = await db.query<{ ok: boolean }>({
             name: "bench_complete",
             text: "select public.complete_job($1, $2) as ok",
             values: [ids[0], workerId],
-          })).rows.filter((r) => r.ok === true).length
-          : (await db.query<{ job_id: string }>({
-            name: "bench_complete_batch",
-            text: "select job_id from public.complete_jobs($1, $2)",
-            values: [ids, workerId],
-          })).rowCount ?? 0;
-        refusedCheck(completed, ids, workerId);
-      }
-    });
-    return {
-      failure: pool.failure,
-      async stop() {
-        await pool.stop();
-        await Promise.all(connections.map((c) => c.end()));
+          });
+          return done.rows[0].ok === true ? 1 : 0;
+        }
+        const done = await db.query<{ job_id: string }>({
+          name: "bench_complete_batch",
+          text: "select job_id from public.complete_jobs($1, $2)",
+          values: [ids, workerId],
+        });
+        return done.rows.length;
       },
+      close: () => db.end(),
     };
-  }
-
-  tally(): Promise<Tally> {
-    return this.queue.tally();
-  }
-
-  async teardown(): Promise<void> {
-    await this.#producer?.end();
-    this.#producer = null;
-    await this.queue.unregister();
-  }
-}
-
-/** Every job a worker claimed must be completed by it: nothing else touches the bench's jobs. */
-function refusedCheck(completed: number, ids: string[], workerId: string): void {
-  if (completed !== ids.length) {
-    throw new HarnessError(
-      `completion refused ${
-        ids.length - completed
-      } of ${ids.length} job(s) to their holder ${workerId}`,
-    );
   }
 }
 
 /** (b) PostgREST: supabase-js with the service key against the gateway, as an app calls it. */
-export class RpcRestSystem implements QueueSystem {
-  readonly id: string;
-  readonly label: string;
-  readonly settings: string;
+export class RestTransport implements RpcTransport {
+  readonly id = "rpc_rest";
+  readonly label = "PostgREST (supabase-js)";
+  readonly settings =
+    "through supabase-js .rpc() with the service key, via the stack's gateway; one client for " +
+    "the K loops; PostgREST's default pool (10 connections)";
   #client: SupabaseClient | null = null;
 
-  constructor(
-    private queue: RpcQueue,
-    private url: string,
-    private serviceRoleKey: string,
-    private pollMs: number,
-    private batch = 1,
-  ) {
-    const m = mode(batch);
-    this.id = `rpc_rest${m.suffix}`;
-    this.label = `this project's RPCs, PostgREST (supabase-js)${m.label}`;
-    this.settings =
-      `${m.calls} through supabase-js .rpc() with the service key, via the stack's gateway; ` +
-      `one client for the K loops; PostgREST's default pool (10 connections); idle poll ${pollMs} ms`;
-  }
+  constructor(private url: string, private serviceRoleKey: string) {}
 
-  async setup(): Promise<void> {
-    await this.queue.register();
+  open(): Promise<void> {
     this.#client = createClient(this.url, this.serviceRoleKey, {
       auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
     });
+    return Promise.resolve();
   }
 
-  clear(): Promise<void> {
-    return this.queue.clear();
+  close(): Promise<void> {
+    this.#client = null;
+    return Promise.resolve();
   }
 
-  enqueueBacklog(n: number): Promise<void> {
-    return this.queue.enqueueBacklog(n);
-  }
-
-  analyze(): Promise<void> {
-    return this.queue.analyze();
+  /** The data of an .rpc() call, or a HarnessError naming the function. */
+  async #call<T>(fn: string, args: Record<string, unknown>): Promise<T> {
+    const { data, error } = await this.#client!.rpc(fn, args);
+    if (error) throw new HarnessError(`${fn} over PostgREST: ${error.message}`);
+    return data as T;
   }
 
   async enqueueOne(): Promise<string> {
-    const { data, error } = await this.#client!.rpc("enqueue_job_v3", {
+    const rows = await this.#call<Array<{ job_id: string }>>("enqueue_job_v3", {
       job_type: BENCH_JOB_TYPE,
       job_name: JOB_NAME,
       job_payload: PAYLOAD,
     });
-    if (error) throw new HarnessError(`enqueue_job_v3 over PostgREST: ${error.message}`);
-    return (data as Array<{ job_id: string }>)[0].job_id;
+    return rows[0].job_id;
   }
 
-  startWorkers(k: number, onClaim: (key: string) => void): Promise<WorkerPool> {
-    const client = this.#client!;
-    const run = crypto.randomUUID().slice(0, 8);
-    const batch = this.batch;
-    /** The rows of an .rpc() call, or a HarnessError naming the function. */
-    const call = async <T>(fn: string, args: Record<string, unknown>): Promise<T> => {
-      const { data, error } = await client.rpc(fn, args);
-      if (error) throw new HarnessError(`${fn} over PostgREST: ${error.message}`);
-      return data as T;
-    };
-    return Promise.resolve(loopPool(k, async (i, ctx) => {
-      const workerId = `bench-rest-${run}-${i}`;
-      while (!ctx.stopped()) {
-        const claimed = batch === 1
+  openWorker(): Promise<WorkerCalls> {
+    const call = <T>(fn: string, args: Record<string, unknown>) => this.#call<T>(fn, args);
+    return Promise.resolve({
+      async claim(workerId, batch) {
+        const rows = batch === 1
           ? await call<Array<{ job_id: string }>>("claim_next_job_v3", {
             worker_id: workerId,
             job_types: [BENCH_JOB_TYPE],
@@ -310,33 +337,24 @@ export class RpcRestSystem implements QueueSystem {
             job_types: [BENCH_JOB_TYPE],
             max_jobs: batch,
           });
-        const ids = claimed.map((r) => r.job_id);
-        if (ids.length === 0) {
-          await ctx.idle(this.pollMs);
-          continue;
-        }
-        ids.forEach(onClaim);
-        const completed = batch === 1
-          ? ((await call<boolean>("complete_job", { p_job_id: ids[0], p_worker_id: workerId })) ===
-              true
-            ? 1
-            : 0)
-          : (await call<Array<{ job_id: string }>>("complete_jobs", {
-            p_job_ids: ids,
+        return rows.map((r) => r.job_id);
+      },
+      async complete(ids, workerId, batch) {
+        if (batch === 1) {
+          const ok = await call<boolean>("complete_job", {
+            p_job_id: ids[0],
             p_worker_id: workerId,
-          })).length;
-        refusedCheck(completed, ids, workerId);
-      }
-    }));
-  }
-
-  tally(): Promise<Tally> {
-    return this.queue.tally();
-  }
-
-  async teardown(): Promise<void> {
-    this.#client = null;
-    await this.queue.unregister();
+          });
+          return ok === true ? 1 : 0;
+        }
+        const rows = await call<Array<{ job_id: string }>>("complete_jobs", {
+          p_job_ids: ids,
+          p_worker_id: workerId,
+        });
+        return rows.length;
+      },
+      close: () => Promise.resolve(),
+    });
   }
 }
 
